@@ -1,0 +1,459 @@
+//! Batches: inputs ► walked, planned (names, collisions), converted in parallel, one record per
+//! input, in input order.
+//!
+//! Guarantees:
+//! - Folders are walked recursively in sorted order; hidden files, files that are clearly not
+//!   audio (documents, images, archives...), special files and links to folders are skipped and
+//!   reported as `skipped`; hidden folders are not entered. The output folder is never walked,
+//!   even when it lies inside an input folder.
+//! - A file input lands directly in the output folder; a folder input keeps its structure under
+//!   it, every folder name made safe like file names.
+//! - Every output path lies inside the output folder: each component is a safe name, which
+//!   cannot be `..`, absolute or contain a separator.
+//! - Names are distinct case-insensitively within each output folder, in input order; the same
+//!   file given twice is converted once.
+//! - One failing file never stops the batch: it gets a `failed` record with its reason.
+
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::convert::{Converted, convert_file};
+use crate::error::{Error, Stage, io_reason};
+use crate::names::{self, Deduper};
+use crate::output;
+use crate::profile::Profile;
+
+/// Options for a conversion run. The command line is turned into one of these; library users
+/// build it directly.
+#[derive(Debug, Clone)]
+pub struct ConvertOptions {
+    /// The target (default: Channel Talk).
+    pub profile: Profile,
+    /// Worker threads; 0 means one per CPU core.
+    pub jobs: usize,
+    /// Overwrite outputs that exist already.
+    pub force: bool,
+    /// Plan and report, write nothing.
+    pub dry_run: bool,
+}
+
+impl Default for ConvertOptions {
+    fn default() -> Self {
+        ConvertOptions { profile: Profile::default(), jobs: 0, force: false, dry_run: false }
+    }
+}
+
+/// What became of one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Written.
+    Converted,
+    /// Could not be converted; `error` says why.
+    Failed,
+    /// Not attempted (hidden, not audio, output exists...); `error` says why.
+    Skipped,
+    /// Would be converted (dry run).
+    Planned,
+}
+
+/// The report of one input: what it was, what was done, and why not if it was not.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Record {
+    /// The input path, as given or found by walking (lossy UTF-8 if it is not UTF-8).
+    pub input: String,
+    /// The output path, or `None` when nothing was (or would be) written.
+    pub output: Option<String>,
+    /// What became of it.
+    pub status: Status,
+    /// Why it failed or was skipped.
+    pub error: Option<String>,
+    /// The stage that failed.
+    pub stage: Option<Stage>,
+    /// The container found from the content.
+    pub format: Option<String>,
+    /// The codec of the audio track.
+    pub codec: Option<String>,
+    /// The source sample rate in Hz.
+    pub source_rate: Option<u32>,
+    /// The source's channel count.
+    pub source_channels: Option<u16>,
+    /// The source's duration in seconds.
+    pub duration_s: Option<f64>,
+    /// Samples clipped at full scale in the output.
+    pub clipped_samples: Option<u64>,
+    /// Things worth knowing that did not stop the conversion.
+    pub warnings: Vec<String>,
+    /// The input path as an OS path (not serialized).
+    #[serde(skip)]
+    pub input_path: PathBuf,
+    /// The output path as an OS path (not serialized).
+    #[serde(skip)]
+    pub output_path: Option<PathBuf>,
+}
+
+impl Record {
+    fn new(input: &Path, status: Status) -> Record {
+        Record {
+            input: input.to_string_lossy().into_owned(),
+            output: None,
+            status,
+            error: None,
+            stage: None,
+            format: None,
+            codec: None,
+            source_rate: None,
+            source_channels: None,
+            duration_s: None,
+            clipped_samples: None,
+            warnings: Vec::new(),
+            input_path: input.to_path_buf(),
+            output_path: None,
+        }
+    }
+
+    fn skipped(input: &Path, why: impl Into<String>) -> Record {
+        let mut r = Record::new(input, Status::Skipped);
+        r.error = Some(why.into());
+        r
+    }
+
+    fn set_output(&mut self, out: &Path) {
+        self.output = Some(out.to_string_lossy().into_owned());
+        self.output_path = Some(out.to_path_buf());
+    }
+
+    fn fill(&mut self, c: &Converted) {
+        self.format = Some(c.source.format.clone());
+        self.codec = Some(c.source.codec.clone());
+        self.source_rate = Some(c.source.sample_rate);
+        self.source_channels = Some(c.source.channels);
+        self.duration_s = Some((c.duration_s() * 1000.0).round() / 1000.0);
+        self.clipped_samples = Some(c.clipped_samples);
+        self.warnings = c.warnings.clone();
+    }
+
+    fn fail(&mut self, e: &Error) {
+        self.status = Status::Failed;
+        self.error = Some(e.reason().to_string());
+        self.stage = Some(e.stage);
+        self.output = None;
+        self.output_path = None;
+    }
+}
+
+/// One input found by walking: a file to convert with its output, or a record already final.
+#[derive(Debug, Clone)]
+pub enum PlanItem {
+    /// Convert `input` to `output`.
+    Convert {
+        /// The input file.
+        input: PathBuf,
+        /// The output file, inside the output folder.
+        output: PathBuf,
+    },
+    /// Nothing to do; the record says why.
+    Done(Box<Record>),
+}
+
+/// The plan of a run: every input in order, with its output path.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The output folder.
+    pub out_dir: PathBuf,
+    /// The items, in input order.
+    pub items: Vec<PlanItem>,
+}
+
+/// Extensions of files that are clearly not audio: skipped when found in a walked folder (a
+/// file named on the command line is always tried).
+const NOT_AUDIO: &[&str] = &[
+    "txt", "md", "rtf", "pdf", "doc", "docx", "xls", "xlsx", "csv", "tsv", "ppt", "pptx", "odt",
+    "ods", "hwp", "hwpx", "json", "xml", "yaml", "yml", "toml", "ini", "cfg", "log", "html", "htm",
+    "css", "js", "py", "sh", "bat", "exe", "dll", "jpg", "jpeg", "png", "gif", "bmp", "webp",
+    "svg", "tif", "tiff", "heic", "ico", "psd", "zip", "rar", "7z", "gz", "tgz", "bz2", "xz",
+    "tar", "db", "sqlite", "lnk", "url", "srt", "vtt", "lrc", "cue", "m3u", "m3u8", "pls", "nfo",
+    "sfk", "pkf", "asd", "reapeaks",
+];
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+fn clearly_not_audio(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    if matches!(name.as_str(), "thumbs.db" | "desktop.ini") {
+        return true;
+    }
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(|e| NOT_AUDIO.contains(&e.to_ascii_lowercase().as_str()))
+        .unwrap_or(false)
+}
+
+/// A file found while walking, with the safe folder path it goes to (relative to the output).
+struct Found {
+    path: PathBuf,
+    rel_dir: PathBuf,
+}
+
+struct Walker<'a> {
+    out_dir_canon: Option<PathBuf>,
+    found: &'a mut Vec<Result<Found, Record>>,
+    /// Folders being walked (canonical), against link loops.
+    stack: Vec<PathBuf>,
+}
+
+impl Walker<'_> {
+    fn walk(&mut self, dir: &Path, rel_dir: &Path) {
+        let canon = fs::canonicalize(dir).ok();
+        if let Some(c) = &canon {
+            if self.out_dir_canon.as_ref() == Some(c) {
+                return;
+            }
+            if self.stack.contains(c) {
+                self.found.push(Err(Record::skipped(dir, "folder loop (a link back to a parent folder)")));
+                return;
+            }
+        }
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                let mut r = Record::new(dir, Status::Failed);
+                r.error = Some(format!("cannot read folder: {}", io_reason(&e)));
+                r.stage = Some(Stage::Open);
+                self.found.push(Err(r));
+                return;
+            }
+        };
+        let mut names: Vec<OsString> = entries.flatten().map(|e| e.file_name()).collect();
+        names.sort();
+        if let Some(c) = canon.clone() {
+            self.stack.push(c);
+        }
+        for name in names {
+            let path = dir.join(&name);
+            let Ok(meta) = fs::symlink_metadata(&path) else { continue };
+            let ft = meta.file_type();
+            if is_hidden(&name) {
+                if !ft.is_dir() && !output::is_temporary_name(&name.to_string_lossy()) {
+                    self.found.push(Err(Record::skipped(&path, "hidden file")));
+                }
+                continue;
+            }
+            if ft.is_dir() {
+                self.walk(&path, &rel_dir.join(names::safe_component(&name)));
+            } else if ft.is_symlink() {
+                match fs::metadata(&path) {
+                    Ok(m) if m.is_dir() => {
+                        self.found.push(Err(Record::skipped(&path, "link to a folder (not followed)")))
+                    }
+                    Ok(m) if m.is_file() => self.file(path, rel_dir),
+                    Ok(_) => self.found.push(Err(Record::skipped(&path, "not a regular file"))),
+                    Err(_) => self.found.push(Err(Record::skipped(&path, "broken link"))),
+                }
+            } else if ft.is_file() {
+                self.file(path, rel_dir);
+            } else {
+                self.found.push(Err(Record::skipped(&path, "not a regular file (device, pipe or socket)")));
+            }
+        }
+        if canon.is_some() {
+            self.stack.pop();
+        }
+    }
+
+    fn file(&mut self, path: PathBuf, rel_dir: &Path) {
+        if clearly_not_audio(&path) {
+            self.found.push(Err(Record::skipped(&path, "not an audio file (by its extension)")));
+        } else {
+            self.found.push(Ok(Found { path, rel_dir: rel_dir.to_path_buf() }));
+        }
+    }
+}
+
+/// Walks `inputs` and decides every output name. Touches nothing on disk.
+pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
+    let out_dir_canon = fs::canonicalize(out_dir).ok();
+    let mut found: Vec<Result<Found, Record>> = Vec::new();
+    for input in inputs {
+        match fs::metadata(input) {
+            Ok(m) if m.is_dir() => {
+                let name = fs::canonicalize(input)
+                    .ok()
+                    .and_then(|c| c.file_name().map(|n| n.to_os_string()))
+                    .unwrap_or_else(|| OsString::from("input"));
+                let mut walker = Walker { out_dir_canon: out_dir_canon.clone(), found: &mut found, stack: Vec::new() };
+                walker.walk(input, Path::new(&names::safe_component(&name)));
+            }
+            Ok(m) if m.is_file() => found.push(Ok(Found { path: input.clone(), rel_dir: PathBuf::new() })),
+            Ok(_) => found.push(Err(Record::skipped(input, "not a regular file (device, pipe or socket)"))),
+            Err(e) => {
+                let mut r = Record::new(input, Status::Failed);
+                r.error = Some(io_reason(&e));
+                r.stage = Some(Stage::Open);
+                found.push(Err(r));
+            }
+        }
+    }
+
+    let mut dedupe = Deduper::new();
+    let mut seen_inputs: HashSet<PathBuf> = HashSet::new();
+    let items = found
+        .into_iter()
+        .map(|f| match f {
+            Err(record) => PlanItem::Done(Box::new(record)),
+            Ok(Found { path, rel_dir }) => {
+                if let Ok(c) = fs::canonicalize(&path) {
+                    if !seen_inputs.insert(c) {
+                        return PlanItem::Done(Box::new(Record::skipped(&path, "same file as an earlier input")));
+                    }
+                }
+                let file_name = path.file_name().unwrap_or_default();
+                let wanted = names::output_name(file_name, opts.profile.extension);
+                let key = rel_dir.to_string_lossy().to_ascii_lowercase();
+                let name = dedupe.take(&key, &wanted);
+                PlanItem::Convert { output: out_dir.join(&rel_dir).join(name), input: path }
+            }
+        })
+        .collect();
+    Plan { out_dir: out_dir.to_path_buf(), items }
+}
+
+/// Converts one planned file into its record.
+fn run_one(input: &Path, output: &Path, opts: &ConvertOptions) -> Record {
+    let mut record = Record::new(input, Status::Converted);
+    record.set_output(output);
+    if opts.dry_run {
+        record.status = Status::Planned;
+        return record;
+    }
+    if !opts.force && output.exists() {
+        record.status = Status::Skipped;
+        record.error = Some("output already exists (use --force to overwrite)".into());
+        return record;
+    }
+    if let Some(parent) = output.parent() {
+        if let Err(e) = fs::create_dir_all(parent) {
+            record.fail(&Error::with_source(parent, Stage::Write, format!("cannot create folder: {}", io_reason(&e)), e));
+            return record;
+        }
+    }
+    match convert_file(input, output, &opts.profile, opts.force) {
+        Ok(c) => record.fill(&c),
+        Err(e) => {
+            if e.stage == Stage::Write && e.reason().starts_with("output already exists") {
+                record.status = Status::Skipped;
+                record.error = Some(e.reason().to_string());
+                record.output = None;
+                record.output_path = None;
+            } else {
+                record.fail(&e);
+            }
+        }
+    }
+    record
+}
+
+/// Runs a plan on `opts.jobs` threads. `on_record` sees every record in input order, as soon as
+/// it and all before it are done (for streaming reports); `on_progress` sees each record when
+/// it finishes (for a progress bar). Returns every record, in input order.
+pub fn run(
+    plan: &Plan,
+    opts: &ConvertOptions,
+    on_record: &(dyn Fn(&Record) + Sync),
+    on_progress: &(dyn Fn(&Record) + Sync),
+) -> Vec<Record> {
+    if !opts.dry_run {
+        let mut dirs: HashSet<PathBuf> = HashSet::new();
+        dirs.insert(plan.out_dir.clone());
+        for item in &plan.items {
+            if let PlanItem::Convert { output, .. } = item {
+                if let Some(p) = output.parent() {
+                    dirs.insert(p.to_path_buf());
+                }
+            }
+        }
+        for d in dirs {
+            output::remove_stale_temporaries(&d);
+        }
+    }
+
+    struct Ordered {
+        next: usize,
+        done: Vec<Option<Record>>,
+    }
+    let state = Mutex::new(Ordered { next: 0, done: vec![None; plan.items.len()] });
+    let finish = |i: usize, record: Record| {
+        on_progress(&record);
+        let Ok(mut st) = state.lock() else { return };
+        st.done[i] = Some(record);
+        while st.next < st.done.len() {
+            let n = st.next;
+            match &st.done[n] {
+                Some(r) => on_record(r),
+                None => break,
+            }
+            st.next += 1;
+        }
+    };
+
+    let work = || {
+        use rayon::prelude::*;
+        plan.items.par_iter().enumerate().with_max_len(1).for_each(|(i, item)| {
+            let record = match item {
+                PlanItem::Done(r) => (**r).clone(),
+                PlanItem::Convert { input, output } => {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_one(input, output, opts)))
+                        .unwrap_or_else(|_| {
+                            let mut r = Record::new(input, Status::Failed);
+                            r.error = Some("internal error while converting; please report this file".into());
+                            r.stage = Some(Stage::Decode);
+                            r
+                        })
+                }
+            };
+            finish(i, record);
+        });
+    };
+    match rayon::ThreadPoolBuilder::new().num_threads(opts.jobs).build() {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    }
+    state
+        .into_inner()
+        .map(|st| st.done.into_iter().flatten().collect())
+        .unwrap_or_default()
+}
+
+/// Counts of a run's outcomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Files written.
+    pub converted: usize,
+    /// Files that failed.
+    pub failed: usize,
+    /// Inputs skipped.
+    pub skipped: usize,
+    /// Files that would be written (dry run).
+    pub planned: usize,
+}
+
+impl Summary {
+    /// Counts `records`.
+    pub fn of(records: &[Record]) -> Summary {
+        let mut s = Summary::default();
+        for r in records {
+            match r.status {
+                Status::Converted => s.converted += 1,
+                Status::Failed => s.failed += 1,
+                Status::Skipped => s.skipped += 1,
+                Status::Planned => s.planned += 1,
+            }
+        }
+        s
+    }
+}

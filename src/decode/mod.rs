@@ -1,0 +1,553 @@
+//! Decoding: any input file ► a stream of f32 planar chunks at the source rate, plus the facts
+//! about the source (what it really is, found from its content and never from its name).
+//!
+//! Guarantees:
+//! - The container is found from the bytes (symphonia's probe, plus our own sniffing for the
+//!   cases it does not name: WebM, AMR); the file name's extension plays no part.
+//! - Encoder delay and padding are removed (MP3 LAME/Xing, Vorbis and Opus in Ogg, Opus pre-skip
+//!   in WebM, AAC priming in MP4 by its edit list or `iTunSMPB`), so sample 0 of the output is
+//!   sample 0 of what the encoder was given.
+//! - A file that is not audio, has no audio track, is truncated, or decodes to nothing fails with
+//!   a reason a person understands; a few damaged packets in an otherwise sound stream are skipped
+//!   and counted as a warning.
+//! - Memory is bounded by one packet's worth of audio, whatever the file's length.
+
+pub mod amr;
+mod mp4;
+pub mod opus;
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::OnceLock;
+
+use symphonia::core::audio::{Channels, Position};
+use symphonia::core::codecs::CodecParameters;
+use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
+use symphonia::core::codecs::registry::CodecRegistry;
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::probe::{Hint, Probe, ProbeOptions};
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
+use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
+use symphonia::core::meta::MetadataOptions;
+
+use crate::error::{Error, Result, Stage, io_reason};
+use crate::mix::Speaker;
+
+/// What the source turned out to be, found while opening it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SourceInfo {
+    /// The container, found from the content: `wav`, `aiff`, `caf`, `mp3`, `mp2`, `mp1`, `mp4`,
+    /// `ogg`, `webm`, `mkv`, `flac`, `aac` (ADTS), `amr`.
+    pub format: String,
+    /// The codec of the audio track (`mp3`, `aac`, `pcm_s16le`, `vorbis`, `opus`, ...).
+    pub codec: String,
+    /// The sample rate in Hz.
+    pub sample_rate: u32,
+    /// The number of channels.
+    pub channels: u16,
+    /// Bits per sample of the source, where the codec has such a thing (PCM, FLAC, ALAC).
+    pub bits_per_sample: Option<u32>,
+    /// The length the container declares, in frames at `sample_rate`, if it declares one.
+    pub declared_frames: Option<u64>,
+}
+
+/// One decoded chunk: planar f32 samples in [-1, 1) at the source rate.
+pub struct Chunk<'a> {
+    /// One slice per channel, each `frames` long.
+    pub planes: &'a [Vec<f32>],
+    /// The speaker of each plane, in the same order.
+    pub speakers: &'a [Speaker],
+    /// Frames in this chunk.
+    pub frames: usize,
+}
+
+/// What went less than perfectly while decoding, for the report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DecodeStats {
+    /// Frames delivered (after gapless trimming).
+    pub frames: u64,
+    /// Packets that failed to decode and were skipped.
+    pub bad_packets: u64,
+    /// Packets read.
+    pub packets: u64,
+}
+
+/// A streaming decoder for one file.
+pub struct Decoder {
+    path: std::path::PathBuf,
+    reader: Box<dyn FormatReader>,
+    decoder: Box<dyn AudioDecoder>,
+    track_id: u32,
+    info: SourceInfo,
+    /// Whether an early end of stream is normal for this container (Ogg, WebM/MKV streams that
+    /// a recorder stopped writing).
+    eof_is_end: bool,
+    /// Frames still to drop at the start (gapless trimming we do ourselves).
+    skip_front: u64,
+    /// Frames to deliver at most (gapless trimming of the end we do ourselves).
+    limit: Option<u64>,
+    planes: Vec<Vec<f32>>,
+    speakers: Vec<Speaker>,
+    stats: DecodeStats,
+    finished: bool,
+}
+
+/// How much junk before the first recognizable header the probe accepts. Real files have their
+/// header at the start (after an ID3v2 tag, which is skipped separately); a larger window only
+/// makes random bytes look like MPEG audio.
+const MAX_PROBE_DEPTH: u32 = 16 * 1024;
+
+/// Symphonia's registries with the Opus and AMR additions, built once.
+fn registries() -> &'static (Probe, CodecRegistry) {
+    static REGISTRIES: OnceLock<(Probe, CodecRegistry)> = OnceLock::new();
+    REGISTRIES.get_or_init(|| {
+        let mut probe = Probe::new_with_options(&ProbeOptions {
+            max_probe_depth: MAX_PROBE_DEPTH,
+            ..Default::default()
+        });
+        symphonia::default::register_enabled_formats(&mut probe);
+        amr::register_formats(&mut probe);
+        let mut codecs = CodecRegistry::new();
+        symphonia::default::register_enabled_codecs(&mut codecs);
+        opus::register(&mut codecs);
+        amr::register_codecs(&mut codecs);
+        (probe, codecs)
+    })
+}
+
+/// What the first bytes of a file say, for the cases the probe does not tell apart or
+/// for a better message when it finds nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    /// Matroska with DocType `webm`.
+    WebM,
+    /// Matroska of another DocType.
+    Matroska,
+    /// An AMR file (`#!AMR`).
+    Amr,
+    /// An AMR-WB file (`#!AMR-WB`).
+    AmrWb,
+    /// Nothing we recognize from the head alone.
+    Unknown,
+}
+
+/// Looks at the head of a file.
+pub fn sniff(head: &[u8]) -> Sniffed {
+    if head.starts_with(b"#!AMR-WB") {
+        return Sniffed::AmrWb;
+    }
+    if head.starts_with(b"#!AMR") {
+        return Sniffed::Amr;
+    }
+    if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        let window = &head[..head.len().min(64)];
+        if window.windows(4).any(|w| w == b"webm") {
+            return Sniffed::WebM;
+        }
+        return Sniffed::Matroska;
+    }
+    Sniffed::Unknown
+}
+
+/// A best guess, from its first bytes, at what a file that is not audio is.
+pub fn describe_non_audio(head: &[u8]) -> &'static str {
+    let starts = |magic: &[u8]| head.starts_with(magic);
+    if head.is_empty() {
+        "empty file"
+    } else if starts(b"%PDF") {
+        "not an audio file (a PDF document)"
+    } else if starts(b"PK\x03\x04") {
+        "not an audio file (a ZIP archive or Office document)"
+    } else if starts(&[0x89, b'P', b'N', b'G']) {
+        "not an audio file (a PNG image)"
+    } else if starts(&[0xFF, 0xD8, 0xFF]) {
+        "not an audio file (a JPEG image)"
+    } else if starts(b"GIF8") {
+        "not an audio file (a GIF image)"
+    } else if starts(b"RIFF") && head.get(8..12) == Some(b"AVI ") {
+        "not an audio file (an AVI video, which is not supported)"
+    } else if starts(b"RIFF") && head.get(8..12) == Some(b"WAVE") {
+        "damaged or unsupported WAV file"
+    } else if starts(b"fLaC") || starts(b"OggS") || starts(b"ID3") {
+        "damaged audio file: no playable audio found"
+    } else if head.iter().take(512).all(|&b| b == b'\t' || b == b'\n' || b == b'\r' || (0x20..0x7F).contains(&b) || b >= 0x80) {
+        "not an audio file (text)"
+    } else {
+        "not an audio file (unrecognized content)"
+    }
+}
+
+impl Decoder {
+    /// Opens `path` and finds its audio track and a decoder for it.
+    pub fn open(path: &Path) -> Result<Decoder> {
+        let mut file = File::open(path)
+            .map_err(|e| Error::with_source(path, Stage::Open, io_reason(&e), e))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::with_source(path, Stage::Open, io_reason(&e), e))?;
+        if meta.is_dir() {
+            return Err(Error::new(path, Stage::Open, "is a folder, not a file"));
+        }
+        let mut head = Vec::with_capacity(4096);
+        (&mut file)
+            .take(4096)
+            .read_to_end(&mut head)
+            .map_err(|e| Error::with_source(path, Stage::Open, io_reason(&e), e))?;
+        if head.is_empty() {
+            return Err(Error::new(path, Stage::Probe, "empty file"));
+        }
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| Error::with_source(path, Stage::Open, io_reason(&e), e))?;
+        let sniffed = sniff(&head);
+        if sniffed == Sniffed::AmrWb {
+            return Err(Error::new(
+                path,
+                Stage::Probe,
+                "unsupported codec: AMR-WB; convert it with ffmpeg first (ffmpeg -i FILE out.wav)",
+            ));
+        }
+
+        let (probe, codecs) = registries();
+        let mss = MediaSourceStream::new(
+            Box::new(file),
+            MediaSourceStreamOptions { buffer_len: 64 * 1024 },
+        );
+        let reader = probe
+            .probe(&Hint::new(), mss, FormatOptions::default(), MetadataOptions::default())
+            .map_err(|e| match e {
+                SymError::IoError(io) => {
+                    if io.kind() == std::io::ErrorKind::UnexpectedEof {
+                        Error::new(path, Stage::Probe, describe_non_audio(&head))
+                    } else {
+                        Error::with_source(path, Stage::Probe, io_reason(&io), io)
+                    }
+                }
+                other => Error::with_source(path, Stage::Probe, describe_non_audio(&head), other),
+            })?;
+
+        let format = match (reader.format_info().short_name, sniffed) {
+            ("matroska", Sniffed::WebM) => "webm",
+            ("matroska", _) => "mkv",
+            ("isomp4", _) => "mp4",
+            ("riff", _) | ("wave", _) => "wav",
+            (other, _) => other,
+        }
+        .to_string();
+
+        let track = match reader.default_track(TrackType::Audio) {
+            Some(track) => track.clone(),
+            None => {
+                let what = if reader.tracks().is_empty() {
+                    "no audio in file".to_string()
+                } else {
+                    unsupported_track_reason(&reader, &head)
+                };
+                return Err(Error::new(path, Stage::Probe, what));
+            }
+        };
+        let Some(CodecParameters::Audio(params)) = track.codec_params.clone() else {
+            return Err(Error::new(path, Stage::Probe, "no audio track"));
+        };
+        let decoder = match codecs.get_audio_decoder(params.codec) {
+            Some(registered) => {
+                (registered.factory)(&params, &AudioDecoderOptions::default()).map_err(|e| {
+                    Error::with_source(path, Stage::Probe, unsupported_codec_reason(&e), e)
+                })?
+            }
+            None => {
+                return Err(Error::new(path, Stage::Probe, unsupported_track_reason(&reader, &head)));
+            }
+        };
+        let codec = decoder.codec_info().short_name.to_string();
+        let sample_rate = params
+            .sample_rate
+            .filter(|&r| r > 0)
+            .or_else(|| decoder.codec_params().sample_rate.filter(|&r| r > 0))
+            .ok_or_else(|| Error::new(path, Stage::Probe, "the file does not say its sample rate"))?;
+        let channels = params
+            .channels
+            .as_ref()
+            .or(decoder.codec_params().channels.as_ref())
+            .map(|c| c.count() as u16)
+            .unwrap_or(0);
+        let bits_per_sample = params.bits_per_sample.or(params.bits_per_coded_sample).filter(|_| {
+            codec.starts_with("pcm") || codec == "flac" || codec == "alac"
+        });
+
+        // Gapless trimming symphonia does not do: AAC priming in MP4 (edit list or iTunSMPB).
+        let (skip_front, limit) = if format == "mp4" && codec == "aac" {
+            match mp4::gapless(path, sample_rate) {
+                Some(g) => (g.skip, g.frames),
+                None => (0, None),
+            }
+        } else {
+            (0, None)
+        };
+        let declared_frames = limit.or(track.num_frames);
+        let eof_is_end = matches!(format.as_str(), "ogg" | "webm" | "mkv");
+
+        Ok(Decoder {
+            path: path.to_path_buf(),
+            reader,
+            decoder,
+            track_id: track.id,
+            info: SourceInfo {
+                format,
+                codec,
+                sample_rate,
+                channels,
+                bits_per_sample,
+                declared_frames,
+            },
+            eof_is_end,
+            skip_front,
+            limit,
+            planes: Vec::new(),
+            speakers: Vec::new(),
+            stats: DecodeStats::default(),
+            finished: false,
+        })
+    }
+
+    /// What the source is.
+    pub fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    /// What happened while decoding so far.
+    pub fn stats(&self) -> &DecodeStats {
+        &self.stats
+    }
+
+    fn seconds(&self, frames: u64) -> f64 {
+        frames as f64 / f64::from(self.info.sample_rate.max(1))
+    }
+
+    fn fail(&self, message: String) -> Error {
+        Error::new(&self.path, Stage::Decode, message)
+    }
+
+    /// Decodes the next chunk; `None` at the end of the stream.
+    pub fn next_chunk(&mut self) -> Result<Option<Chunk<'_>>> {
+        loop {
+            if self.finished {
+                return Ok(None);
+            }
+            let packet = match self.reader.next_packet() {
+                Ok(Some(packet)) => packet,
+                Ok(None) => return self.end(false),
+                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    return self.end(!self.eof_is_end);
+                }
+                Err(SymError::ResetRequired) => {
+                    return Err(self.fail(
+                        "the stream changes its format part-way through; this is not supported"
+                            .into(),
+                    ));
+                }
+                Err(SymError::IoError(e)) => {
+                    return Err(Error::with_source(&self.path, Stage::Decode, io_reason(&e), e));
+                }
+                Err(e) => {
+                    // A damaged container: treat what we have as the end if it's most of the
+                    // file, otherwise fail.
+                    if self.stats.frames > 0 && self.eof_is_end {
+                        return self.end(false);
+                    }
+                    return Err(self.fail(format!(
+                        "damaged {} file at {:.1} s ({e})",
+                        self.info.format.to_uppercase(),
+                        self.seconds(self.stats.frames)
+                    )));
+                }
+            };
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            self.stats.packets += 1;
+            let buf = match self.decoder.decode(&packet) {
+                Ok(buf) => buf,
+                Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => {
+                    self.stats.bad_packets += 1;
+                    if self.stats.bad_packets > 8 && self.stats.bad_packets * 2 > self.stats.packets {
+                        return Err(self.fail(format!(
+                            "{} of the first {} packets are damaged: not a playable {} stream",
+                            self.stats.bad_packets,
+                            self.stats.packets,
+                            self.info.codec.to_uppercase()
+                        )));
+                    }
+                    continue;
+                }
+                Err(SymError::Unsupported(what)) => {
+                    return Err(self.fail(format!("unsupported feature of the stream: {what}")));
+                }
+                Err(e) => return Err(self.fail(format!("decoder error: {e}"))),
+            };
+            let frames = buf.frames();
+            if frames == 0 {
+                continue;
+            }
+            let rate = buf.spec().rate();
+            if rate != self.info.sample_rate {
+                return Err(self.fail(format!(
+                    "the sample rate changes part-way through ({} Hz to {rate} Hz); this is not supported",
+                    self.info.sample_rate
+                )));
+            }
+            let speakers = speakers_of(buf.spec().channels());
+            if speakers.is_empty() {
+                return Err(self.fail("a decoded packet has no channels".into()));
+            }
+            if self.info.channels == 0 {
+                self.info.channels = speakers.len() as u16;
+            }
+            self.speakers = speakers;
+            buf.copy_to_vecs_planar::<f32>(&mut self.planes);
+
+            // Our own gapless trimming.
+            let mut start = 0usize;
+            if self.skip_front > 0 {
+                let drop = (self.skip_front as usize).min(frames);
+                self.skip_front -= drop as u64;
+                start = drop;
+            }
+            let mut end = frames;
+            if let Some(limit) = self.limit {
+                let left = limit.saturating_sub(self.stats.frames) as usize;
+                end = end.min(start + left);
+            }
+            if start > 0 || end < frames {
+                for plane in &mut self.planes {
+                    plane.truncate(end);
+                    plane.drain(..start);
+                }
+            }
+            let delivered = end.saturating_sub(start);
+            if delivered == 0 {
+                if self.limit.is_some_and(|l| self.stats.frames >= l) {
+                    return self.end(false);
+                }
+                continue;
+            }
+            self.stats.frames += delivered as u64;
+            return Ok(Some(Chunk { planes: &self.planes, speakers: &self.speakers, frames: delivered }));
+        }
+    }
+
+    /// The end of the stream: checks the length against what the container declared.
+    fn end(&mut self, unexpected_eof: bool) -> Result<Option<Chunk<'_>>> {
+        self.finished = true;
+        let got = self.stats.frames;
+        if got == 0 {
+            return Err(if self.stats.bad_packets > 0 {
+                self.fail(format!(
+                    "no packet could be decoded: damaged or not a {} stream",
+                    self.info.codec.to_uppercase()
+                ))
+            } else {
+                self.fail("contains no audio (zero samples)".into())
+            });
+        }
+        // A declared length we fall short of by more than a packet means the file is cut off.
+        let short_by = self.info.declared_frames.map(|d| d.saturating_sub(got)).unwrap_or(0);
+        let tolerance = u64::from(self.info.sample_rate / 20).max(4096); // 50 ms, or a packet
+        if unexpected_eof || short_by > tolerance {
+            return Err(self.fail(format!(
+                "truncated {} at {:.1} s{}",
+                self.info.format.to_uppercase(),
+                self.seconds(got),
+                match self.info.declared_frames {
+                    Some(d) if d > got => format!(" (the file says {:.1} s)", self.seconds(d)),
+                    _ => String::new(),
+                }
+            )));
+        }
+        Ok(None)
+    }
+}
+
+/// The speakers of a channel set, in symphonia's canonical plane order.
+fn speakers_of(channels: &Channels) -> Vec<Speaker> {
+    match channels {
+        Channels::Positioned(positions) => {
+            let table: [(Position, Speaker); 11] = [
+                (Position::FRONT_LEFT, Speaker::FrontLeft),
+                (Position::FRONT_RIGHT, Speaker::FrontRight),
+                (Position::FRONT_CENTER, Speaker::FrontCenter),
+                (Position::LFE1, Speaker::Lfe),
+                (Position::REAR_LEFT, Speaker::Surround),
+                (Position::REAR_RIGHT, Speaker::Surround),
+                (Position::FRONT_LEFT_CENTER, Speaker::FrontLeft),
+                (Position::FRONT_RIGHT_CENTER, Speaker::FrontRight),
+                (Position::REAR_CENTER, Speaker::Surround),
+                (Position::SIDE_LEFT, Speaker::Surround),
+                (Position::SIDE_RIGHT, Speaker::Surround),
+            ];
+            let mut out = Vec::with_capacity(positions.bits().count_ones() as usize);
+            for bit in 0..64 {
+                let Some(pos) = Position::from_bits(1u64 << bit) else { continue };
+                if !positions.contains(pos) {
+                    continue;
+                }
+                let speaker = table
+                    .iter()
+                    .find(|(p, _)| *p == pos)
+                    .map(|(_, s)| *s)
+                    .unwrap_or(if pos == Position::LFE2 { Speaker::Lfe } else { Speaker::Other });
+                out.push(speaker);
+            }
+            out
+        }
+        Channels::Discrete(1) => vec![Speaker::FrontCenter],
+        Channels::Discrete(2) => vec![Speaker::FrontLeft, Speaker::FrontRight],
+        other => vec![Speaker::Other; other.count()],
+    }
+}
+
+fn unsupported_codec_reason(err: &SymError) -> String {
+    match err {
+        SymError::Unsupported(what) => format!("unsupported codec feature: {what}"),
+        other => format!("cannot decode this stream: {other}"),
+    }
+}
+
+/// Why a file's audio track cannot be decoded, naming the codec when we can.
+fn unsupported_track_reason(reader: &Box<dyn FormatReader>, head: &[u8]) -> String {
+    let _ = head;
+    for track in reader.tracks() {
+        if let Some(CodecParameters::Audio(params)) = &track.codec_params {
+            return format!(
+                "unsupported codec: {}; convert it to WAV or MP3 with another tool first",
+                codec_name(params.codec)
+            );
+        }
+    }
+    if reader.tracks().iter().any(|t| t.codec_params.is_some()) {
+        "no audio track (only video or subtitles)".to_string()
+    } else {
+        "no audio track with a known codec".to_string()
+    }
+}
+
+/// A person's name for a symphonia codec id that has no decoder here.
+fn codec_name(id: symphonia::core::codecs::audio::AudioCodecId) -> String {
+    use symphonia::core::codecs::audio::well_known as c;
+    let known = [
+        (c::CODEC_ID_AC3, "AC-3 (Dolby Digital)"),
+        (c::CODEC_ID_EAC3, "E-AC-3 (Dolby Digital Plus)"),
+        (c::CODEC_ID_DCA, "DTS"),
+        (c::CODEC_ID_WMA, "WMA"),
+        (c::CODEC_ID_ATRAC3, "ATRAC3"),
+        (c::CODEC_ID_OPUS, "Opus"),
+        (c::CODEC_ID_SPEEX, "Speex"),
+        (c::CODEC_ID_MUSEPACK, "Musepack"),
+        (c::CODEC_ID_WAVPACK, "WavPack"),
+    ];
+    known
+        .iter()
+        .find(|(k, _)| *k == id)
+        .map(|(_, n)| (*n).to_string())
+        .unwrap_or_else(|| format!("{id}"))
+}

@@ -1,0 +1,104 @@
+//! Errors of the library: every failure names the file it concerns and the pipeline stage it
+//! happened in, with a message written for the person who has to act on it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The pipeline stage a failure happened in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Opening or reading the input file.
+    Open,
+    /// Finding out what the file is (container and codec).
+    Probe,
+    /// Decoding the audio.
+    Decode,
+    /// Sample-rate conversion.
+    Resample,
+    /// Writing the output file.
+    Write,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Open => "open",
+            Stage::Probe => "probe",
+            Stage::Decode => "decode",
+            Stage::Resample => "resample",
+            Stage::Write => "write",
+        })
+    }
+}
+
+/// A failure to convert one file.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {stage}: {message}", path.display())]
+pub struct Error {
+    /// The file concerned.
+    pub path: PathBuf,
+    /// Where in the pipeline it failed.
+    pub stage: Stage,
+    /// What went wrong, for a person ("not an audio file", "truncated MP3 at 12.3 s").
+    pub message: String,
+    /// The underlying error, when there is one.
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    /// A new error without an underlying cause.
+    pub fn new(path: &Path, stage: Stage, message: impl Into<String>) -> Self {
+        Error { path: path.to_path_buf(), stage, message: message.into(), source: None }
+    }
+
+    /// A new error wrapping an underlying cause (kept for `source()`, not repeated in the text).
+    pub fn with_source(
+        path: &Path,
+        stage: Stage,
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error {
+            path: path.to_path_buf(),
+            stage,
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// The message alone, without path and stage: what a report's `error` field holds.
+    pub fn reason(&self) -> &str {
+        &self.message
+    }
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// A person-readable text for an I/O error, without the OS's error number.
+pub fn io_reason(err: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match err.kind() {
+        ErrorKind::NotFound => "file not found".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        ErrorKind::IsADirectory => "is a folder, not a file".into(),
+        ErrorKind::StorageFull => "disk full".into(),
+        ErrorKind::ReadOnlyFilesystem => "read-only file system".into(),
+        ErrorKind::UnexpectedEof => "file ends unexpectedly (truncated)".into(),
+        _ => {
+            let text = err.to_string();
+            // "Permission denied (os error 13)" -> "permission denied"
+            let text = match text.find(" (os error") {
+                Some(i) => &text[..i],
+                None => &text,
+            };
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(c) => c.to_lowercase().chain(chars).collect(),
+                None => "I/O error".into(),
+            }
+        }
+    }
+}

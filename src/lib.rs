@@ -1,0 +1,27 @@
+//! promptwav turns any audio file a person may upload into a voice prompt a phone platform
+//! accepts: by default Channel Talk's mono 48 kHz 16-bit PCM WAV, with a safe ASCII file name.
+//!
+//! The pipeline, one module a stage:
+//!
+//! ```text
+//! path ─► decode ─► mix ─► resample ─► encode ─► output (temporary file, renamed when complete)
+//! name ─► names (NFC ► romanize Korean ► transliterate ► whitelist ► dedupe)
+//! ```
+//!
+//! [`batch`] plans and runs many files in parallel and reports one [`batch::Record`] per input;
+//! [`convert`] runs the pipeline for one file; [`profile`] holds the targets.
+
+pub mod batch;
+pub mod convert;
+pub mod decode;
+pub mod encode;
+pub mod error;
+pub mod mix;
+pub mod names;
+pub mod output;
+pub mod profile;
+pub mod resample;
+
+pub use batch::{ConvertOptions, Record, Status};
+pub use error::{Error, Result, Stage};
+pub use profile::Profile;

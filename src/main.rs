@@ -1,0 +1,188 @@
+//! The `promptwav` binary: maps arguments to the library's options and prints.
+
+mod cli;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::process;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use promptwav::batch::{self, Summary};
+use promptwav::{ConvertOptions, Profile, Record, Status, names, output, profile};
+
+use cli::{Cli, Command, ConvertArgs, ExitCode, NameArgs};
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("promptwav: error: {err:#}");
+            ExitCode::Usage
+        }
+    };
+    process::exit(code as i32);
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Convert(args) => convert(args),
+        Command::Name(args) => name(args),
+        Command::Profiles => {
+            for p in profile::PROFILES {
+                println!(
+                    "{:<14} {}: WAV {}-bit PCM, {} Hz, {} channel(s). Source: {}",
+                    p.name, p.platform, p.bits_per_sample, p.sample_rate, p.channels, p.source
+                );
+            }
+            Ok(ExitCode::Ok)
+        }
+    }
+}
+
+fn find_profile(name: &str) -> anyhow::Result<Profile> {
+    match Profile::by_name(name) {
+        Some(p) => Ok(p.clone()),
+        None => {
+            let known: Vec<&str> = profile::PROFILES.iter().map(|p| p.name).collect();
+            bail!("unknown profile '{name}'; known profiles: {}", known.join(", "))
+        }
+    }
+}
+
+/// A path or name for a terminal: control characters (newlines, escapes) are shown escaped so
+/// a hostile name cannot rewrite the screen.
+fn shown(text: &str) -> String {
+    if text.chars().any(char::is_control) {
+        text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+    } else {
+        text.to_string()
+    }
+}
+
+fn record_line(r: &Record) -> String {
+    let input = shown(&r.input);
+    match r.status {
+        Status::Converted => {
+            let mut line = format!("converted {input} -> {}", shown(r.output.as_deref().unwrap_or("")));
+            if !r.warnings.is_empty() {
+                line.push_str(&format!(" (warning: {})", shown(&r.warnings.join("; "))));
+            }
+            line
+        }
+        Status::Planned => format!("would convert {input} -> {}", shown(r.output.as_deref().unwrap_or(""))),
+        Status::Failed => format!("failed    {input}: {}", shown(r.error.as_deref().unwrap_or("unknown error"))),
+        Status::Skipped => format!("skipped   {input}: {}", shown(r.error.as_deref().unwrap_or(""))),
+    }
+}
+
+fn prepare_output_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create output folder {}", dir.display()))?;
+    if !dir.is_dir() {
+        bail!("output {} is not a folder", dir.display());
+    }
+    // Prove we can write there before converting anything.
+    output::TempFile::create(dir).with_context(|| format!("cannot write in output folder {}", dir.display()))?;
+    Ok(())
+}
+
+fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
+    let opts = ConvertOptions {
+        profile: find_profile(&args.profile)?,
+        jobs: args.jobs.unwrap_or(0),
+        force: args.force,
+        dry_run: args.dry_run,
+    };
+    if !args.dry_run {
+        prepare_output_dir(&args.output)?;
+    }
+    let plan = batch::plan(&args.inputs, &args.output, &opts);
+    let total = plan.items.len() as u64;
+
+    let interactive = std::io::stderr().is_terminal() && !args.json;
+    let bar = if interactive {
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed_precise} eta {eta} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+
+    let stdout = std::io::stdout();
+    let on_record = |r: &Record| {
+        let mut out = stdout.lock();
+        if args.json {
+            if let Ok(line) = serde_json::to_string(r) {
+                let _ = writeln!(out, "{line}");
+            }
+        } else if bar.is_none() {
+            let _ = writeln!(out, "{}", record_line(r));
+        }
+    };
+    let on_progress = |r: &Record| {
+        if let Some(bar) = &bar {
+            if r.status == Status::Failed {
+                bar.println(record_line(r));
+            }
+            bar.set_message(shown(&r.input));
+            bar.inc(1);
+        }
+    };
+    let records = batch::run(&plan, &opts, &on_record, &on_progress);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+
+    let summary = Summary::of(&records);
+    if !args.json {
+        let mut parts = Vec::new();
+        if args.dry_run {
+            parts.push(format!("{} to convert", summary.planned));
+        } else {
+            parts.push(format!("{} converted", summary.converted));
+        }
+        parts.push(format!("{} failed", summary.failed));
+        parts.push(format!("{} skipped", summary.skipped));
+        if bar.is_some() && summary.failed > 0 {
+            println!("Failed:");
+            for r in records.iter().filter(|r| r.status == Status::Failed) {
+                println!("  {}", record_line(r));
+            }
+        }
+        println!("{}", parts.join(", "));
+    }
+    Ok(if summary.failed > 0 { ExitCode::SomeFailed } else { ExitCode::Ok })
+}
+
+fn name(args: NameArgs) -> anyhow::Result<ExitCode> {
+    let profile = find_profile(&args.profile)?;
+    let print = |input: &std::ffi::OsStr| {
+        let out = names::output_name(input, profile.extension);
+        if args.json {
+            let obj = serde_json::json!({ "input": input.to_string_lossy(), "output": out });
+            println!("{obj}");
+        } else {
+            println!("{out}");
+        }
+    };
+    if args.names.is_empty() {
+        let stdin = std::io::stdin();
+        for line in stdin.lock().lines() {
+            let line = line.context("cannot read names from standard input")?;
+            let line = line.trim_end_matches('\r');
+            if !line.is_empty() {
+                print(std::ffi::OsStr::new(line));
+            }
+        }
+    } else {
+        for n in &args.names {
+            print(n);
+        }
+    }
+    Ok(ExitCode::Ok)
+}

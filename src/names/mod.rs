@@ -1,0 +1,274 @@
+//! Names: any file or folder name ► a safe ASCII name that phone platforms accept.
+//!
+//! The steps, always in this order:
+//! 1. Bytes that are not UTF-8 become U+FFFD (then `_`); the name is put in Unicode NFC (macOS
+//!    hands out NFD names, so `안내` may arrive as six jamo).
+//! 2. Hangul is romanized by the Revised Romanization of Korean ([`korean`]), in lowercase.
+//! 3. Any other non-ASCII character is transliterated by `deunicode` (`é` ► `e`, `東京` ►
+//!    `Dong Jing`, `😀` ► `grinning`).
+//! 4. Only `[A-Za-z0-9._-]` remain: every run of other characters (spaces, punctuation, control
+//!    characters, path separators) becomes one `_`. Case is kept as written.
+//! 5. No leading `.`, `-` or `_`, no trailing `.`, `_` or space; a Windows device name (`CON`,
+//!    `NUL`, `COM1`, ...) gets a `_` appended; an empty result becomes `audio`.
+//! 6. The whole name, with its extension, is at most [`MAX_NAME_BYTES`] bytes.
+//!
+//! A file keeps its stem and gets the target's extension (`안내 멘트.mp3` ► `annae_menteu.wav`).
+//! Within one output folder, names are made distinct case-insensitively, in input order:
+//! `name.wav`, `name-2.wav`, `name-3.wav` ([`Deduper`]).
+
+pub mod korean;
+
+use std::collections::HashSet;
+use std::ffi::OsStr;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// The longest name produced, in bytes, extension included.
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// The name used when nothing of the original is left.
+pub const FALLBACK: &str = "audio";
+
+/// Windows device names, which no file may be called (with any extension).
+const RESERVED: [&str; 22] = [
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+];
+
+/// Whether a byte is allowed as is in a safe name.
+pub fn is_safe_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')
+}
+
+/// Whether `name` is already a safe name (what [`safe_component`] would leave unchanged).
+pub fn is_safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_NAME_BYTES
+        && name.bytes().all(is_safe_byte)
+        && !name.starts_with(['.', '-', '_'])
+        && !name.ends_with(['.', '_'])
+        && !is_reserved(name)
+}
+
+fn is_reserved(name: &str) -> bool {
+    let base = name.split('.').next().unwrap_or(name);
+    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(base))
+}
+
+/// Steps 1 to 3: the name in ASCII, before the whitelist.
+pub fn transliterate(name: &str) -> String {
+    let nfc: String = name.nfc().collect();
+    let romanized = korean::romanize(&nfc);
+    let mut out = String::with_capacity(romanized.len());
+    for c in romanized.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            // Padding with spaces keeps transliterated words apart ("東京" ► "Dong Jing").
+            match deunicode::deunicode_char(c) {
+                Some(t) if !t.is_empty() => {
+                    out.push(' ');
+                    out.push_str(t);
+                    out.push(' ');
+                }
+                _ => out.push('_'),
+            }
+        }
+    }
+    out
+}
+
+/// Steps 4 and 5 on an ASCII string: whitelist, trim, device names, fallback. The result is at
+/// most `max` bytes.
+fn whitelist(ascii: &str, max: usize) -> String {
+    let mut out = String::with_capacity(ascii.len());
+    let mut pending_sep = false;
+    for b in ascii.bytes() {
+        if is_safe_byte(b) {
+            if pending_sep && !out.is_empty() {
+                out.push('_');
+            }
+            pending_sep = false;
+            out.push(b as char);
+        } else {
+            pending_sep = true;
+        }
+    }
+    let mut s = out.trim_start_matches(['.', '-', '_']).to_string();
+    truncate_to(&mut s, max);
+    while s.ends_with(['.', '_', '-']) {
+        s.pop();
+    }
+    if s.is_empty() {
+        s = FALLBACK.to_string();
+    }
+    if is_reserved(&s) {
+        // "CON" ► "CON_", "nul.txt" ► "nul_.txt"
+        let dot = s.find('.').unwrap_or(s.len());
+        s.insert(dot, '_');
+        truncate_to(&mut s, max);
+    }
+    s
+}
+
+fn truncate_to(s: &mut String, max: usize) {
+    if s.len() > max {
+        // ASCII only at this point, so any byte index is a char boundary.
+        s.truncate(max);
+    }
+}
+
+/// A safe name for a folder (every step, no extension handling).
+pub fn safe_component(name: &OsStr) -> String {
+    whitelist(&transliterate(&name.to_string_lossy()), MAX_NAME_BYTES)
+}
+
+/// The stem of a file name: without its last extension, unless that would leave nothing.
+fn stem(name: &str) -> &str {
+    match name.rfind('.') {
+        Some(i) if i > 0 => &name[..i],
+        _ => name,
+    }
+}
+
+/// The safe output name of a file: its stem, made safe, plus `.{ext}`.
+pub fn output_name(file_name: &OsStr, ext: &str) -> String {
+    let lossy = file_name.to_string_lossy();
+    let max = MAX_NAME_BYTES - ext.len() - 1;
+    let mut s = whitelist(&transliterate(stem(&lossy)), max);
+    s.push('.');
+    s.push_str(ext);
+    s
+}
+
+/// Keeps names distinct, case-insensitively, within a set of output folders.
+#[derive(Debug, Default)]
+pub struct Deduper {
+    taken: HashSet<String>,
+}
+
+impl Deduper {
+    /// A deduper with nothing taken.
+    pub fn new() -> Self {
+        Deduper::default()
+    }
+
+    /// Takes `name` in `folder` (a key for the output folder), or `name-2`, `name-3`, ... if it
+    /// is taken, and returns the name taken.
+    pub fn take(&mut self, folder: &str, name: &str) -> String {
+        let (stem, ext) = match name.rfind('.') {
+            Some(i) if i > 0 => (&name[..i], &name[i..]),
+            _ => (name, ""),
+        };
+        let mut candidate = name.to_string();
+        let mut n = 1u64;
+        while !self.taken.insert(format!("{folder}/{}", candidate.to_ascii_lowercase())) {
+            n += 1;
+            let suffix = format!("-{n}");
+            let room = MAX_NAME_BYTES - ext.len() - suffix.len();
+            let stem = &stem[..stem.len().min(room)];
+            candidate = format!("{stem}{suffix}{ext}");
+        }
+        candidate
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(s: &str) -> String {
+        output_name(OsStr::new(s), "wav")
+    }
+
+    #[test]
+    fn whitelist_and_separators() {
+        assert_eq!(name("hello world.mp3"), "hello_world.wav");
+        assert_eq!(name("  a  b  .mp3"), "a_b.wav");
+        assert_eq!(name("greeting (final) v2!.m4a"), "greeting_final_v2.wav");
+        assert_eq!(name("a/b\\c:d*e?.wav"), "a_b_c_d_e.wav");
+        assert_eq!(name("IVR_Menu-1.Final.mp3"), "IVR_Menu-1.Final.wav");
+        assert_eq!(name("$(rm -rf ~);`x`.mp3"), "rm_-rf_x.wav");
+    }
+
+    #[test]
+    fn no_leading_dot_or_dash() {
+        assert_eq!(name("-rf.mp3"), "rf.wav");
+        assert_eq!(name("..hidden.mp3"), "hidden.wav");
+        assert_eq!(name("._-x.mp3"), "x.wav");
+    }
+
+    #[test]
+    fn reserved_device_names() {
+        assert_eq!(name("CON.mp3"), "CON_.wav");
+        assert_eq!(name("nul.mp3"), "nul_.wav");
+        assert_eq!(name("com1.mp3"), "com1_.wav");
+        assert_eq!(name("Lpt9.aux.mp3"), "Lpt9_.aux.wav");
+        assert_eq!(name("console.mp3"), "console.wav");
+        assert_eq!(safe_component(OsStr::new("aux")), "aux_");
+    }
+
+    #[test]
+    fn never_empty() {
+        assert_eq!(name("!!!.mp3"), "audio.wav");
+        assert_eq!(name(".mp3"), "mp3.wav");
+        assert_eq!(name(""), "audio.wav");
+        assert_eq!(safe_component(OsStr::new("...")), "audio");
+    }
+
+    #[test]
+    fn other_scripts_are_transliterated() {
+        assert_eq!(name("café crème.mp3"), "cafe_creme.wav");
+        assert_eq!(name("Ärger.wav"), "Arger.wav");
+        assert_eq!(name("東京.mp3"), "Dong_Jing.wav");
+        assert_eq!(name("привет.ogg"), "privet.wav");
+        assert!(name("😀.mp3").starts_with("grinning"), "{}", name("😀.mp3"));
+    }
+
+    #[test]
+    fn long_names_are_cut_to_255_bytes() {
+        let long = format!("{}.mp3", "a".repeat(300));
+        let n = name(&long);
+        assert_eq!(n.len(), MAX_NAME_BYTES);
+        assert!(n.ends_with(".wav"));
+        // 255 bytes of Hangul (85 syllables) romanize to more than 255 bytes.
+        let korean = format!("{}.mp3", "안".repeat(84));
+        assert!(name(&korean).len() <= MAX_NAME_BYTES);
+    }
+
+    #[test]
+    fn non_utf8_bytes_do_not_panic() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let raw = OsStr::from_bytes(b"caf\xe9 \xff.mp3");
+            assert_eq!(output_name(raw, "wav"), "caf.wav");
+        }
+    }
+
+    #[test]
+    fn dedupe_case_insensitive_in_order() {
+        let mut d = Deduper::new();
+        assert_eq!(d.take("", "a.wav"), "a.wav");
+        assert_eq!(d.take("", "A.wav"), "A-2.wav");
+        assert_eq!(d.take("", "a.wav"), "a-3.wav");
+        assert_eq!(d.take("sub", "a.wav"), "a.wav");
+        let long = format!("{}.wav", "x".repeat(251));
+        assert_eq!(d.take("", &long), long);
+        let second = d.take("", &long);
+        assert_eq!(second.len(), MAX_NAME_BYTES);
+        assert!(second.ends_with("-2.wav"));
+    }
+
+    #[test]
+    fn safe_names_are_recognized() {
+        assert!(is_safe_name("annae.wav"));
+        assert!(!is_safe_name("안내.wav"));
+        assert!(!is_safe_name("a b.wav"));
+        assert!(!is_safe_name(".x.wav"));
+        assert!(!is_safe_name("CON.wav"));
+        for n in ["hello world.mp3", "CON.mp3", "-x.mp3", "東京.mp3", "!!!.mp3"] {
+            assert!(is_safe_name(&name(n)), "{n} -> {}", name(n));
+        }
+    }
+}
