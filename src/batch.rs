@@ -28,7 +28,7 @@ use crate::profile::Profile;
 
 /// Options for a conversion run. The command line is turned into one of these; library users
 /// build it directly.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ConvertOptions {
     /// The target (default: Channel Talk).
     pub profile: Profile,
@@ -38,12 +38,6 @@ pub struct ConvertOptions {
     pub force: bool,
     /// Plan and report, write nothing.
     pub dry_run: bool,
-}
-
-impl Default for ConvertOptions {
-    fn default() -> Self {
-        ConvertOptions { profile: Profile::default(), jobs: 0, force: false, dry_run: false }
-    }
 }
 
 /// What became of one input.
@@ -184,7 +178,10 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 }
 
 fn clearly_not_audio(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     if matches!(name.as_str(), "thumbs.db" | "desktop.ini") {
         return true;
     }
@@ -215,7 +212,10 @@ impl Walker<'_> {
                 return;
             }
             if self.stack.contains(c) {
-                self.found.push(Err(Record::skipped(dir, "folder loop (a link back to a parent folder)")));
+                self.found.push(Err(Record::skipped(
+                    dir,
+                    "folder loop (a link back to a parent folder)",
+                )));
                 return;
             }
         }
@@ -236,7 +236,9 @@ impl Walker<'_> {
         }
         for name in names {
             let path = dir.join(&name);
-            let Ok(meta) = fs::symlink_metadata(&path) else { continue };
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                continue;
+            };
             let ft = meta.file_type();
             if is_hidden(&name) {
                 if !ft.is_dir() && !output::is_temporary_name(&name.to_string_lossy()) {
@@ -248,17 +250,23 @@ impl Walker<'_> {
                 self.walk(&path, &rel_dir.join(names::safe_component(&name)));
             } else if ft.is_symlink() {
                 match fs::metadata(&path) {
-                    Ok(m) if m.is_dir() => {
-                        self.found.push(Err(Record::skipped(&path, "link to a folder (not followed)")))
-                    }
+                    Ok(m) if m.is_dir() => self.found.push(Err(Record::skipped(
+                        &path,
+                        "link to a folder (not followed)",
+                    ))),
                     Ok(m) if m.is_file() => self.file(path, rel_dir),
-                    Ok(_) => self.found.push(Err(Record::skipped(&path, "not a regular file"))),
+                    Ok(_) => self
+                        .found
+                        .push(Err(Record::skipped(&path, "not a regular file"))),
                     Err(_) => self.found.push(Err(Record::skipped(&path, "broken link"))),
                 }
             } else if ft.is_file() {
                 self.file(path, rel_dir);
             } else {
-                self.found.push(Err(Record::skipped(&path, "not a regular file (device, pipe or socket)")));
+                self.found.push(Err(Record::skipped(
+                    &path,
+                    "not a regular file (device, pipe or socket)",
+                )));
             }
         }
         if canon.is_some() {
@@ -268,9 +276,15 @@ impl Walker<'_> {
 
     fn file(&mut self, path: PathBuf, rel_dir: &Path) {
         if clearly_not_audio(&path) {
-            self.found.push(Err(Record::skipped(&path, "not an audio file (by its extension)")));
+            self.found.push(Err(Record::skipped(
+                &path,
+                "not an audio file (by its extension)",
+            )));
         } else {
-            self.found.push(Ok(Found { path, rel_dir: rel_dir.to_path_buf() }));
+            self.found.push(Ok(Found {
+                path,
+                rel_dir: rel_dir.to_path_buf(),
+            }));
         }
     }
 }
@@ -286,11 +300,21 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
                     .ok()
                     .and_then(|c| c.file_name().map(|n| n.to_os_string()))
                     .unwrap_or_else(|| OsString::from("input"));
-                let mut walker = Walker { out_dir_canon: out_dir_canon.clone(), found: &mut found, stack: Vec::new() };
+                let mut walker = Walker {
+                    out_dir_canon: out_dir_canon.clone(),
+                    found: &mut found,
+                    stack: Vec::new(),
+                };
                 walker.walk(input, Path::new(&names::safe_component(&name)));
             }
-            Ok(m) if m.is_file() => found.push(Ok(Found { path: input.clone(), rel_dir: PathBuf::new() })),
-            Ok(_) => found.push(Err(Record::skipped(input, "not a regular file (device, pipe or socket)"))),
+            Ok(m) if m.is_file() => found.push(Ok(Found {
+                path: input.clone(),
+                rel_dir: PathBuf::new(),
+            })),
+            Ok(_) => found.push(Err(Record::skipped(
+                input,
+                "not a regular file (device, pipe or socket)",
+            ))),
             Err(e) => {
                 let mut r = Record::new(input, Status::Failed);
                 r.error = Some(io_reason(&e));
@@ -307,20 +331,29 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
         .map(|f| match f {
             Err(record) => PlanItem::Done(Box::new(record)),
             Ok(Found { path, rel_dir }) => {
-                if let Ok(c) = fs::canonicalize(&path) {
-                    if !seen_inputs.insert(c) {
-                        return PlanItem::Done(Box::new(Record::skipped(&path, "same file as an earlier input")));
-                    }
+                if let Ok(c) = fs::canonicalize(&path)
+                    && !seen_inputs.insert(c)
+                {
+                    return PlanItem::Done(Box::new(Record::skipped(
+                        &path,
+                        "same file as an earlier input",
+                    )));
                 }
                 let file_name = path.file_name().unwrap_or_default();
                 let wanted = names::output_name(file_name, opts.profile.extension);
                 let key = rel_dir.to_string_lossy().to_ascii_lowercase();
                 let name = dedupe.take(&key, &wanted);
-                PlanItem::Convert { output: out_dir.join(&rel_dir).join(name), input: path }
+                PlanItem::Convert {
+                    output: out_dir.join(&rel_dir).join(name),
+                    input: path,
+                }
             }
         })
         .collect();
-    Plan { out_dir: out_dir.to_path_buf(), items }
+    Plan {
+        out_dir: out_dir.to_path_buf(),
+        items,
+    }
 }
 
 /// Converts one planned file into its record.
@@ -336,11 +369,16 @@ fn run_one(input: &Path, output: &Path, opts: &ConvertOptions) -> Record {
         record.error = Some("output already exists (use --force to overwrite)".into());
         return record;
     }
-    if let Some(parent) = output.parent() {
-        if let Err(e) = fs::create_dir_all(parent) {
-            record.fail(&Error::with_source(parent, Stage::Write, format!("cannot create folder: {}", io_reason(&e)), e));
-            return record;
-        }
+    if let Some(parent) = output.parent()
+        && let Err(e) = fs::create_dir_all(parent)
+    {
+        record.fail(&Error::with_source(
+            parent,
+            Stage::Write,
+            format!("cannot create folder: {}", io_reason(&e)),
+            e,
+        ));
+        return record;
     }
     match convert_file(input, output, &opts.profile, opts.force) {
         Ok(c) => record.fill(&c),
@@ -371,10 +409,10 @@ pub fn run(
         let mut dirs: HashSet<PathBuf> = HashSet::new();
         dirs.insert(plan.out_dir.clone());
         for item in &plan.items {
-            if let PlanItem::Convert { output, .. } = item {
-                if let Some(p) = output.parent() {
-                    dirs.insert(p.to_path_buf());
-                }
+            if let PlanItem::Convert { output, .. } = item
+                && let Some(p) = output.parent()
+            {
+                dirs.insert(p.to_path_buf());
             }
         }
         for d in dirs {
@@ -386,7 +424,10 @@ pub fn run(
         next: usize,
         done: Vec<Option<Record>>,
     }
-    let state = Mutex::new(Ordered { next: 0, done: vec![None; plan.items.len()] });
+    let state = Mutex::new(Ordered {
+        next: 0,
+        done: vec![None; plan.items.len()],
+    });
     let finish = |i: usize, record: Record| {
         on_progress(&record);
         let Ok(mut st) = state.lock() else { return };
@@ -403,23 +444,34 @@ pub fn run(
 
     let work = || {
         use rayon::prelude::*;
-        plan.items.par_iter().enumerate().with_max_len(1).for_each(|(i, item)| {
-            let record = match item {
-                PlanItem::Done(r) => (**r).clone(),
-                PlanItem::Convert { input, output } => {
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_one(input, output, opts)))
+        plan.items
+            .par_iter()
+            .enumerate()
+            .with_max_len(1)
+            .for_each(|(i, item)| {
+                let record = match item {
+                    PlanItem::Done(r) => (**r).clone(),
+                    PlanItem::Convert { input, output } => {
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            run_one(input, output, opts)
+                        }))
                         .unwrap_or_else(|_| {
                             let mut r = Record::new(input, Status::Failed);
-                            r.error = Some("internal error while converting; please report this file".into());
+                            r.error = Some(
+                                "internal error while converting; please report this file".into(),
+                            );
                             r.stage = Some(Stage::Decode);
                             r
                         })
-                }
-            };
-            finish(i, record);
-        });
+                    }
+                };
+                finish(i, record);
+            });
     };
-    match rayon::ThreadPoolBuilder::new().num_threads(opts.jobs).build() {
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .build()
+    {
         Ok(pool) => pool.install(work),
         Err(_) => work(),
     }

@@ -45,7 +45,11 @@ thread_local! {
     static RESAMPLERS: RefCell<HashMap<(u32, u32), Resampler>> = RefCell::new(HashMap::new());
 }
 
-fn with_resampler<T>(from: u32, to: u32, f: impl FnOnce(&mut Resampler) -> T) -> std::result::Result<T, String> {
+fn with_resampler<T>(
+    from: u32,
+    to: u32,
+    f: impl FnOnce(&mut Resampler) -> T,
+) -> std::result::Result<T, String> {
     RESAMPLERS.with(|cell| {
         let mut map = cell.borrow_mut();
         let r = match map.entry((from, to)) {
@@ -62,7 +66,12 @@ fn with_resampler<T>(from: u32, to: u32, f: impl FnOnce(&mut Resampler) -> T) ->
 
 /// Converts `input` to `dest` (in an existing folder) for `profile`. Without `overwrite`, an
 /// existing `dest` is left alone and the conversion fails at the write stage.
-pub fn convert_file(input: &Path, dest: &Path, profile: &Profile, overwrite: bool) -> Result<Converted> {
+pub fn convert_file(
+    input: &Path,
+    dest: &Path,
+    profile: &Profile,
+    overwrite: bool,
+) -> Result<Converted> {
     let mut decoder = Decoder::open(input)?;
     let dir = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -81,12 +90,13 @@ pub fn convert_file(input: &Path, dest: &Path, profile: &Profile, overwrite: boo
         let mut mono = Vec::new();
         let mut resampled = Vec::new();
         let mut pcm = Vec::new();
-        let mut flush = |resampled: &mut Vec<f32>, writer: &mut Pcm16Writer<_>, q: &mut Quantizer| {
-            pcm.clear();
-            q.quantize(resampled, &mut pcm);
-            resampled.clear();
-            writer.write(&pcm).map_err(|e| hound_err(dest, e))
-        };
+        let mut flush =
+            |resampled: &mut Vec<f32>, writer: &mut Pcm16Writer<_>, q: &mut Quantizer| {
+                pcm.clear();
+                q.quantize(resampled, &mut pcm);
+                resampled.clear();
+                writer.write(&pcm).map_err(|e| hound_err(dest, e))
+            };
         while let Some(chunk) = decoder.next_chunk()? {
             mono.clear();
             mix::to_mono(chunk.planes, chunk.speakers, chunk.frames, &mut mono);
@@ -108,7 +118,10 @@ pub fn convert_file(input: &Path, dest: &Path, profile: &Profile, overwrite: boo
             ));
         }
         if quantizer.clipped() > 0 {
-            warnings.push(format!("{} sample(s) clipped at full scale", quantizer.clipped()));
+            warnings.push(format!(
+                "{} sample(s) clipped at full scale",
+                quantizer.clipped()
+            ));
         }
         Ok::<_, Error>(Converted {
             source: decoder.info().clone(),
@@ -125,7 +138,11 @@ pub fn convert_file(input: &Path, dest: &Path, profile: &Profile, overwrite: boo
     }
     tmp.commit(dest, overwrite).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::new(dest, Stage::Write, "output already exists (use --force to overwrite)")
+            Error::new(
+                dest,
+                Stage::Write,
+                "output already exists (use --force to overwrite)",
+            )
         } else {
             write_err(e)
         }
@@ -136,7 +153,9 @@ pub fn convert_file(input: &Path, dest: &Path, profile: &Profile, overwrite: boo
 fn hound_err(dest: &Path, e: hound::Error) -> Error {
     match e {
         hound::Error::IoError(io) => Error::with_source(dest, Stage::Write, io_reason(&io), io),
-        hound::Error::TooWide => Error::new(dest, Stage::Write, "too long for a WAV file (over 4 GB)"),
+        hound::Error::TooWide => {
+            Error::new(dest, Stage::Write, "too long for a WAV file (over 4 GB)")
+        }
         other => Error::with_source(dest, Stage::Write, "cannot write WAV", other),
     }
 }
@@ -148,7 +167,9 @@ fn extension_mismatch(input: &Path, format: &str) -> Option<String> {
         "wav" => &["wav", "wave", "bwf"],
         "mp3" => &["mp3", "mpga", "mpeg"],
         "mp2" | "mp1" => &["mp2", "mp1", "mpa", "mpga", "mp3"],
-        "mp4" => &["m4a", "mp4", "m4b", "m4v", "mov", "3gp", "3g2", "aac", "m4r"],
+        "mp4" => &[
+            "m4a", "mp4", "m4b", "m4v", "mov", "3gp", "3g2", "aac", "m4r",
+        ],
         "ogg" => &["ogg", "oga", "opus", "ogv", "spx"],
         "webm" => &["webm", "weba", "mkv", "mka"],
         "mkv" => &["mkv", "mka", "webm"],

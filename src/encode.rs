@@ -12,7 +12,7 @@
 use std::io::{Seek, Write};
 
 /// The seed of the dither generator: fixed, so output is reproducible.
-pub const DITHER_SEED: u64 = 0x5EED_0F_D1_7E4;
+pub const DITHER_SEED: u64 = 0x05EE_D0FD_17E4;
 
 /// A small, fast generator (xorshift64*), enough for dither noise.
 #[derive(Debug, Clone)]
@@ -57,7 +57,10 @@ impl Default for Quantizer {
 impl Quantizer {
     /// A quantizer with the fixed seed.
     pub fn new() -> Self {
-        Quantizer { rng: Rng(DITHER_SEED), clipped: 0 }
+        Quantizer {
+            rng: Rng(DITHER_SEED),
+            clipped: 0,
+        }
     }
 
     /// Samples clipped so far.
@@ -70,7 +73,11 @@ impl Quantizer {
         out.reserve(input.len());
         for &x in input {
             // NaN becomes 0; infinities clip.
-            let y = if x.is_nan() { 0.0 } else { (x * 32768.0).clamp(-65536.0, 65536.0) };
+            let y = if x.is_nan() {
+                0.0
+            } else {
+                (x * 32768.0).clamp(-65536.0, 65536.0)
+            };
             let r = round(y);
             let v = if r == y {
                 r
@@ -125,7 +132,10 @@ impl<W: Write + Seek> Pcm16Writer<W> {
             bits_per_sample: 16,
             sample_format: hound::SampleFormat::Int,
         };
-        Ok(Pcm16Writer { inner: hound::WavWriter::new(writer, spec)?, samples: 0 })
+        Ok(Pcm16Writer {
+            inner: hound::WavWriter::new(writer, spec)?,
+            samples: 0,
+        })
     }
 
     /// Appends samples.

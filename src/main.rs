@@ -47,7 +47,10 @@ fn find_profile(name: &str) -> anyhow::Result<Profile> {
         Some(p) => Ok(p.clone()),
         None => {
             let known: Vec<&str> = profile::PROFILES.iter().map(|p| p.name).collect();
-            bail!("unknown profile '{name}'; known profiles: {}", known.join(", "))
+            bail!(
+                "unknown profile '{name}'; known profiles: {}",
+                known.join(", ")
+            )
         }
     }
 }
@@ -56,7 +59,15 @@ fn find_profile(name: &str) -> anyhow::Result<Profile> {
 /// a hostile name cannot rewrite the screen.
 fn shown(text: &str) -> String {
     if text.chars().any(char::is_control) {
-        text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+        text.chars()
+            .flat_map(|c| {
+                if c.is_control() {
+                    c.escape_default().collect::<Vec<_>>()
+                } else {
+                    vec![c]
+                }
+            })
+            .collect()
     } else {
         text.to_string()
     }
@@ -66,25 +77,39 @@ fn record_line(r: &Record) -> String {
     let input = shown(&r.input);
     match r.status {
         Status::Converted => {
-            let mut line = format!("converted {input} -> {}", shown(r.output.as_deref().unwrap_or("")));
+            let mut line = format!(
+                "converted {input} -> {}",
+                shown(r.output.as_deref().unwrap_or(""))
+            );
             if !r.warnings.is_empty() {
                 line.push_str(&format!(" (warning: {})", shown(&r.warnings.join("; "))));
             }
             line
         }
-        Status::Planned => format!("would convert {input} -> {}", shown(r.output.as_deref().unwrap_or(""))),
-        Status::Failed => format!("failed    {input}: {}", shown(r.error.as_deref().unwrap_or("unknown error"))),
-        Status::Skipped => format!("skipped   {input}: {}", shown(r.error.as_deref().unwrap_or(""))),
+        Status::Planned => format!(
+            "would convert {input} -> {}",
+            shown(r.output.as_deref().unwrap_or(""))
+        ),
+        Status::Failed => format!(
+            "failed    {input}: {}",
+            shown(r.error.as_deref().unwrap_or("unknown error"))
+        ),
+        Status::Skipped => format!(
+            "skipped   {input}: {}",
+            shown(r.error.as_deref().unwrap_or(""))
+        ),
     }
 }
 
 fn prepare_output_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create output folder {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
     if !dir.is_dir() {
         bail!("output {} is not a folder", dir.display());
     }
     // Prove we can write there before converting anything.
-    output::TempFile::create(dir).with_context(|| format!("cannot write in output folder {}", dir.display()))?;
+    output::TempFile::create(dir)
+        .with_context(|| format!("cannot write in output folder {}", dir.display()))?;
     Ok(())
 }
 
@@ -105,8 +130,10 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
     let bar = if interactive {
         let bar = ProgressBar::new(total);
         bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed_precise} eta {eta} {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} {elapsed_precise} eta {eta} {wide_msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         Some(bar)
     } else {
@@ -156,7 +183,11 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         }
         println!("{}", parts.join(", "));
     }
-    Ok(if summary.failed > 0 { ExitCode::SomeFailed } else { ExitCode::Ok })
+    Ok(if summary.failed > 0 {
+        ExitCode::SomeFailed
+    } else {
+        ExitCode::Ok
+    })
 }
 
 fn name(args: NameArgs) -> anyhow::Result<ExitCode> {

@@ -97,7 +97,13 @@ impl Resampler {
                 fft,
             })
         };
-        Ok(Resampler { from, to, inner, frames_in: 0, frames_out: 0 })
+        Ok(Resampler {
+            from,
+            to,
+            inner,
+            frames_in: 0,
+            frames_out: 0,
+        })
     }
 
     /// The input rate.
@@ -189,13 +195,19 @@ impl Inner {
     /// resampler's delay from the start of the stream.
     fn process(&mut self, block: &[f32], valid: Option<usize>, out: &mut Vec<f32>) {
         debug_assert_eq!(block.len(), self.block_in);
-        let indexing = Indexing { partial_len: valid, ..Default::default() };
+        let indexing = Indexing {
+            partial_len: valid,
+            ..Default::default()
+        };
         let produced = match (
             InterleavedSlice::new(block, 1, self.block_in),
             InterleavedSlice::new_mut(&mut self.scratch, 1, self.block_out),
         ) {
             (Ok(input), Ok(mut output)) => {
-                match self.fft.process_into_buffer(&input, &mut output, Some(&indexing)) {
+                match self
+                    .fft
+                    .process_into_buffer(&input, &mut output, Some(&indexing))
+                {
                     Ok((_, written)) => written,
                     // Cannot happen: the buffers are sized from the resampler's own figures.
                     Err(_) => 0,
@@ -229,21 +241,40 @@ mod tests {
         assert_eq!(block_sizes(8000, 48000), (2048, 12288));
         assert_eq!(block_sizes(192000, 48000), (2048, 512));
         assert_eq!(block_sizes(47999, 48000), (95998, 96000));
-        for rate in [8000, 11025, 16000, 22050, 32000, 37800, 44100, 47999, 88200, 96000, 192000] {
+        for rate in [
+            8000, 11025, 16000, 22050, 32000, 37800, 44100, 47999, 88200, 96000, 192000,
+        ] {
             let (i, o) = block_sizes(rate, 48000);
-            assert!(i >= MIN_BLOCK && i % 2 == 0 && o % 2 == 0, "{rate}: {i} {o}");
+            assert!(
+                i >= MIN_BLOCK && i % 2 == 0 && o % 2 == 0,
+                "{rate}: {i} {o}"
+            );
             assert_eq!(i as u64 * 48000, o as u64 * u64::from(rate), "{rate}");
         }
     }
 
     #[test]
     fn length_is_ceil_of_ratio() {
-        for (rate, n) in [(44100, 1), (44100, 44100), (44100, 12345), (8000, 7), (22050, 100_001), (11025, 3000), (37800, 5000), (192000, 999), (47999, 500)] {
+        for (rate, n) in [
+            (44100, 1),
+            (44100, 44100),
+            (44100, 12345),
+            (8000, 7),
+            (22050, 100_001),
+            (11025, 3000),
+            (37800, 5000),
+            (192000, 999),
+            (47999, 500),
+        ] {
             let input = vec![0.1f32; n];
             // The same output whatever the push sizes.
             let a = run(rate, 48000, &input, 1000);
             let b = run(rate, 48000, &input, 4097);
-            assert_eq!(a.len() as u64, output_len(n as u64, rate, 48000), "rate {rate} n {n}");
+            assert_eq!(
+                a.len() as u64,
+                output_len(n as u64, rate, 48000),
+                "rate {rate} n {n}"
+            );
             assert_eq!(a, b, "rate {rate} n {n}: chunking changed the output");
         }
     }
@@ -256,10 +287,11 @@ mod tests {
 
     /// The time of the peak of a band-limited pulse, with parabolic interpolation.
     fn peak_time(signal: &[f32], rate: u32) -> f64 {
-        let (i, _) = signal
-            .iter()
-            .enumerate()
-            .fold((0, f32::MIN), |best, (i, &v)| if v > best.1 { (i, v) } else { best });
+        let (i, _) =
+            signal.iter().enumerate().fold(
+                (0, f32::MIN),
+                |best, (i, &v)| if v > best.1 { (i, v) } else { best },
+            );
         let (a, b, c) = (signal[i - 1] as f64, signal[i] as f64, signal[i + 1] as f64);
         let frac = 0.5 * (a - c) / (a - 2.0 * b + c);
         (i as f64 + frac) / f64::from(rate)
@@ -267,7 +299,9 @@ mod tests {
 
     #[test]
     fn an_impulse_keeps_its_time() {
-        for rate in [8000u32, 11025, 16000, 22050, 32000, 37800, 44100, 47999, 96000, 192000] {
+        for rate in [
+            8000u32, 11025, 16000, 22050, 32000, 37800, 44100, 47999, 96000, 192000,
+        ] {
             // A raised-cosine pulse (band-limited well below every Nyquist here) at 0.3 s.
             let n = (rate as usize) / 2;
             let centre = 0.3 * f64::from(rate);
@@ -275,13 +309,21 @@ mod tests {
             let input: Vec<f32> = (0..n)
                 .map(|i| {
                     let x = (i as f64 - centre) / width;
-                    if x.abs() < 1.0 { (0.5 + 0.5 * (std::f64::consts::PI * x).cos()) as f32 } else { 0.0 }
+                    if x.abs() < 1.0 {
+                        (0.5 + 0.5 * (std::f64::consts::PI * x).cos()) as f32
+                    } else {
+                        0.0
+                    }
                 })
                 .collect();
             let out = run(rate, 48000, &input, 3000);
             let shift = peak_time(&out, 48000) - peak_time(&input, rate);
             // A hundredth of an output sample.
-            assert!(shift.abs() < 0.01 / 48000.0, "rate {rate}: shifted by {:.4} samples", shift * 48000.0);
+            assert!(
+                shift.abs() < 0.01 / 48000.0,
+                "rate {rate}: shifted by {:.4} samples",
+                shift * 48000.0
+            );
         }
     }
 
@@ -289,7 +331,9 @@ mod tests {
     fn a_tone_comes_through_clean() {
         // 1 kHz at 44.1 kHz: the output must match the ideal 1 kHz at 48 kHz closely.
         let f = 1000.0f64;
-        let input: Vec<f32> = (0..44100).map(|i| (0.5 * (2.0 * std::f64::consts::PI * f * i as f64 / 44100.0).sin()) as f32).collect();
+        let input: Vec<f32> = (0..44100)
+            .map(|i| (0.5 * (2.0 * std::f64::consts::PI * f * i as f64 / 44100.0).sin()) as f32)
+            .collect();
         let out = run(44100, 48000, &input, 4096);
         let (mut sig, mut err) = (0.0f64, 0.0f64);
         // Skip the edges, where the signal starts and stops abruptly.

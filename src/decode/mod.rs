@@ -171,7 +171,11 @@ pub fn describe_non_audio(head: &[u8]) -> &'static str {
         "damaged or unsupported WAV file"
     } else if starts(b"fLaC") || starts(b"OggS") || starts(b"ID3") {
         "damaged audio file: no playable audio found"
-    } else if head.iter().take(512).all(|&b| b == b'\t' || b == b'\n' || b == b'\r' || (0x20..0x7F).contains(&b) || b >= 0x80) {
+    } else if head
+        .iter()
+        .take(512)
+        .all(|&b| b == b'\t' || b == b'\n' || b == b'\r' || (0x20..0x7F).contains(&b) || b >= 0x80)
+    {
         "not an audio file (text)"
     } else {
         "not an audio file (unrecognized content)"
@@ -211,11 +215,18 @@ impl Decoder {
         let (probe, codecs) = registries();
         let mss = MediaSourceStream::new(
             Box::new(file),
-            MediaSourceStreamOptions { buffer_len: 64 * 1024 },
+            MediaSourceStreamOptions {
+                buffer_len: 64 * 1024,
+            },
         );
         let reader = probe
             .probe(&Hint::new(), mss, FormatOptions::default(), MetadataOptions::default())
             .map_err(|e| match e {
+                _ if sniffed == Sniffed::Amr => Error::new(
+                    path,
+                    Stage::Probe,
+                    "unsupported codec: AMR-NB; convert it with ffmpeg first (ffmpeg -i FILE out.wav)",
+                ),
                 SymError::IoError(io) => {
                     if io.kind() == std::io::ErrorKind::UnexpectedEof {
                         Error::new(path, Stage::Probe, describe_non_audio(&head))
@@ -241,7 +252,7 @@ impl Decoder {
                 let what = if reader.tracks().is_empty() {
                     "no audio in file".to_string()
                 } else {
-                    unsupported_track_reason(&reader, &head)
+                    unsupported_track_reason(reader.as_ref(), &head)
                 };
                 return Err(Error::new(path, Stage::Probe, what));
             }
@@ -250,30 +261,39 @@ impl Decoder {
             return Err(Error::new(path, Stage::Probe, "no audio track"));
         };
         let decoder = match codecs.get_audio_decoder(params.codec) {
-            Some(registered) => {
-                (registered.factory)(&params, &AudioDecoderOptions::default()).map_err(|e| {
+            Some(registered) => (registered.factory)(&params, &AudioDecoderOptions::default())
+                .map_err(|e| {
                     Error::with_source(path, Stage::Probe, unsupported_codec_reason(&e), e)
-                })?
-            }
+                })?,
             None => {
-                return Err(Error::new(path, Stage::Probe, unsupported_track_reason(&reader, &head)));
+                return Err(Error::new(
+                    path,
+                    Stage::Probe,
+                    unsupported_track_reason(reader.as_ref(), &head),
+                ));
             }
         };
         let codec = decoder.codec_info().short_name.to_string();
-        let sample_rate = params
+        // The decoder's view wins: some containers state the rate of the original input
+        // (Opus), while the decoder says what it outputs.
+        let sample_rate = decoder
+            .codec_params()
             .sample_rate
             .filter(|&r| r > 0)
-            .or_else(|| decoder.codec_params().sample_rate.filter(|&r| r > 0))
-            .ok_or_else(|| Error::new(path, Stage::Probe, "the file does not say its sample rate"))?;
+            .or(params.sample_rate.filter(|&r| r > 0))
+            .ok_or_else(|| {
+                Error::new(path, Stage::Probe, "the file does not say its sample rate")
+            })?;
         let channels = params
             .channels
             .as_ref()
             .or(decoder.codec_params().channels.as_ref())
             .map(|c| c.count() as u16)
             .unwrap_or(0);
-        let bits_per_sample = params.bits_per_sample.or(params.bits_per_coded_sample).filter(|_| {
-            codec.starts_with("pcm") || codec == "flac" || codec == "alac"
-        });
+        let bits_per_sample = params
+            .bits_per_sample
+            .or(params.bits_per_coded_sample)
+            .filter(|_| codec.starts_with("pcm") || codec == "flac" || codec == "alac");
 
         // Gapless trimming symphonia does not do: AAC priming in MP4 (edit list or iTunSMPB).
         let (skip_front, limit) = if format == "mp4" && codec == "aac" {
@@ -347,7 +367,12 @@ impl Decoder {
                     ));
                 }
                 Err(SymError::IoError(e)) => {
-                    return Err(Error::with_source(&self.path, Stage::Decode, io_reason(&e), e));
+                    return Err(Error::with_source(
+                        &self.path,
+                        Stage::Decode,
+                        io_reason(&e),
+                        e,
+                    ));
                 }
                 Err(e) => {
                     // A damaged container: treat what we have as the end if it's most of the
@@ -370,7 +395,8 @@ impl Decoder {
                 Ok(buf) => buf,
                 Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => {
                     self.stats.bad_packets += 1;
-                    if self.stats.bad_packets > 8 && self.stats.bad_packets * 2 > self.stats.packets {
+                    if self.stats.bad_packets > 8 && self.stats.bad_packets * 2 > self.stats.packets
+                    {
                         return Err(self.fail(format!(
                             "{} of the first {} packets are damaged: not a playable {} stream",
                             self.stats.bad_packets,
@@ -432,7 +458,11 @@ impl Decoder {
                 continue;
             }
             self.stats.frames += delivered as u64;
-            return Ok(Some(Chunk { planes: &self.planes, speakers: &self.speakers, frames: delivered }));
+            return Ok(Some(Chunk {
+                planes: &self.planes,
+                speakers: &self.speakers,
+                frames: delivered,
+            }));
         }
     }
 
@@ -451,7 +481,11 @@ impl Decoder {
             });
         }
         // A declared length we fall short of by more than a packet means the file is cut off.
-        let short_by = self.info.declared_frames.map(|d| d.saturating_sub(got)).unwrap_or(0);
+        let short_by = self
+            .info
+            .declared_frames
+            .map(|d| d.saturating_sub(got))
+            .unwrap_or(0);
         let tolerance = u64::from(self.info.sample_rate / 20).max(4096); // 50 ms, or a packet
         if unexpected_eof || short_by > tolerance {
             return Err(self.fail(format!(
@@ -487,7 +521,9 @@ fn speakers_of(channels: &Channels) -> Vec<Speaker> {
             ];
             let mut out = Vec::with_capacity(positions.bits().count_ones() as usize);
             for bit in 0..64 {
-                let Some(pos) = Position::from_bits(1u64 << bit) else { continue };
+                let Some(pos) = Position::from_bits(1u64 << bit) else {
+                    continue;
+                };
                 if !positions.contains(pos) {
                     continue;
                 }
@@ -495,7 +531,11 @@ fn speakers_of(channels: &Channels) -> Vec<Speaker> {
                     .iter()
                     .find(|(p, _)| *p == pos)
                     .map(|(_, s)| *s)
-                    .unwrap_or(if pos == Position::LFE2 { Speaker::Lfe } else { Speaker::Other });
+                    .unwrap_or(if pos == Position::LFE2 {
+                        Speaker::Lfe
+                    } else {
+                        Speaker::Other
+                    });
                 out.push(speaker);
             }
             out
@@ -514,7 +554,7 @@ fn unsupported_codec_reason(err: &SymError) -> String {
 }
 
 /// Why a file's audio track cannot be decoded, naming the codec when we can.
-fn unsupported_track_reason(reader: &Box<dyn FormatReader>, head: &[u8]) -> String {
+fn unsupported_track_reason(reader: &dyn FormatReader, head: &[u8]) -> String {
     let _ = head;
     for track in reader.tracks() {
         if let Some(CodecParameters::Audio(params)) = &track.codec_params {

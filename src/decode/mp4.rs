@@ -69,7 +69,9 @@ fn children(mut data: &[u8]) -> Vec<([u8; 4], &[u8])> {
             if data.len() < 16 {
                 break;
             }
-            let big = u64::from_be_bytes([data[8], data[9], data[10], data[11], data[12], data[13], data[14], data[15]]);
+            let big = u64::from_be_bytes([
+                data[8], data[9], data[10], data[11], data[12], data[13], data[14], data[15],
+            ]);
             (16usize, usize::try_from(big).unwrap_or(usize::MAX))
         } else if size == 0 {
             (8, data.len())
@@ -86,7 +88,10 @@ fn children(mut data: &[u8]) -> Vec<([u8; 4], &[u8])> {
 }
 
 fn child<'a>(data: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
-    children(data).into_iter().find(|(k, _)| k == kind).map(|(_, b)| b)
+    children(data)
+        .into_iter()
+        .find(|(k, _)| k == kind)
+        .map(|(_, b)| b)
 }
 
 fn be_u32(d: &[u8], at: usize) -> Option<u32> {
@@ -113,7 +118,9 @@ fn from_moov(moov: &[u8], sample_rate: u32) -> Option<Gapless> {
         if &kind != b"trak" {
             continue;
         }
-        let Some(mdia) = child(trak, b"mdia") else { continue };
+        let Some(mdia) = child(trak, b"mdia") else {
+            continue;
+        };
         let is_sound = child(mdia, b"hdlr").and_then(|h| h.get(8..12)) == Some(b"soun");
         if !is_sound {
             continue;
@@ -141,7 +148,10 @@ fn edit(elst: &[u8], movie_scale: u32, media_scale: u32, rate: u32) -> Option<Ga
         let (duration, media_time) = if version == 1 {
             (be_u64(elst, at)?, be_u64(elst, at + 8)? as i64)
         } else {
-            (u64::from(be_u32(elst, at)?), i64::from(be_u32(elst, at + 4)? as i32))
+            (
+                u64::from(be_u32(elst, at)?),
+                i64::from(be_u32(elst, at + 4)? as i32),
+            )
         };
         if media_time < 0 {
             continue; // an empty edit (a delay): nothing to trim
@@ -160,7 +170,10 @@ fn meta_itunsmpb(container: &[u8]) -> Option<Gapless> {
     let meta = child(container, b"meta")?;
     // `meta` is a full box: 4 bytes of version and flags before its children (in QuickTime
     // files it is not; try both).
-    let ilst = meta.get(4..).and_then(|m| child(m, b"ilst")).or_else(|| child(meta, b"ilst"))?;
+    let ilst = meta
+        .get(4..)
+        .and_then(|m| child(m, b"ilst"))
+        .or_else(|| child(meta, b"ilst"))?;
     for (kind, item) in children(ilst) {
         if &kind != b"----" {
             continue;
@@ -187,8 +200,13 @@ fn parse_itunsmpb(text: &str) -> Option<Gapless> {
         .map(|f| u64::from_str_radix(f, 16))
         .collect::<Result<_, _>>()
         .ok()?;
-    let [_, delay, _padding, length] = fields[..] else { return None };
-    Some(Gapless { skip: delay, frames: (length > 0).then_some(length) })
+    let [_, delay, _padding, length] = fields[..] else {
+        return None;
+    };
+    Some(Gapless {
+        skip: delay,
+        frames: (length > 0).then_some(length),
+    })
 }
 
 #[cfg(test)]
@@ -198,7 +216,13 @@ mod tests {
     #[test]
     fn itunsmpb_text() {
         let g = parse_itunsmpb(" 00000000 00000840 000001C0 0000000000046E00 00000000 00000000");
-        assert_eq!(g, Some(Gapless { skip: 0x840, frames: Some(0x46E00) }));
+        assert_eq!(
+            g,
+            Some(Gapless {
+                skip: 0x840,
+                frames: Some(0x46E00)
+            })
+        );
         assert_eq!(parse_itunsmpb("garbage"), None);
     }
 
@@ -209,14 +233,26 @@ mod tests {
         e.extend_from_slice(&1000u32.to_be_bytes());
         e.extend_from_slice(&1024u32.to_be_bytes());
         e.extend_from_slice(&0x0001_0000u32.to_be_bytes());
-        assert_eq!(edit(&e, 1000, 44100, 44100), Some(Gapless { skip: 1024, frames: Some(44100) }));
+        assert_eq!(
+            edit(&e, 1000, 44100, 44100),
+            Some(Gapless {
+                skip: 1024,
+                frames: Some(44100)
+            })
+        );
         // An empty edit first (media_time -1) is passed over.
         let mut e2 = vec![0u8, 0, 0, 0, 0, 0, 0, 2];
         e2.extend_from_slice(&500u32.to_be_bytes());
         e2.extend_from_slice(&(-1i32).to_be_bytes());
         e2.extend_from_slice(&0x0001_0000u32.to_be_bytes());
         e2.extend_from_slice(&e[8..]);
-        assert_eq!(edit(&e2, 1000, 44100, 44100), Some(Gapless { skip: 1024, frames: Some(44100) }));
+        assert_eq!(
+            edit(&e2, 1000, 44100, 44100),
+            Some(Gapless {
+                skip: 1024,
+                frames: Some(44100)
+            })
+        );
         // Truncated boxes give nothing rather than garbage.
         assert_eq!(edit(&e[..12], 1000, 44100, 44100), None);
     }

@@ -59,23 +59,7 @@ fn is_reserved(name: &str) -> bool {
 pub fn transliterate(name: &str) -> String {
     let nfc: String = name.nfc().collect();
     let romanized = korean::romanize(&nfc);
-    let mut out = String::with_capacity(romanized.len());
-    for c in romanized.chars() {
-        if c.is_ascii() {
-            out.push(c);
-        } else {
-            // Padding with spaces keeps transliterated words apart ("東京" ► "Dong Jing").
-            match deunicode::deunicode_char(c) {
-                Some(t) if !t.is_empty() => {
-                    out.push(' ');
-                    out.push_str(t);
-                    out.push(' ');
-                }
-                _ => out.push('_'),
-            }
-        }
-    }
-    out
+    deunicode::deunicode_with_tofu(&romanized, "_")
 }
 
 /// Steps 4 and 5 on an ASCII string: whitelist, trim, device names, fallback. The result is at
@@ -162,7 +146,10 @@ impl Deduper {
         };
         let mut candidate = name.to_string();
         let mut n = 1u64;
-        while !self.taken.insert(format!("{folder}/{}", candidate.to_ascii_lowercase())) {
+        while !self
+            .taken
+            .insert(format!("{folder}/{}", candidate.to_ascii_lowercase()))
+        {
             n += 1;
             let suffix = format!("-{n}");
             let room = MAX_NAME_BYTES - ext.len() - suffix.len();
@@ -267,7 +254,13 @@ mod tests {
         assert!(!is_safe_name("a b.wav"));
         assert!(!is_safe_name(".x.wav"));
         assert!(!is_safe_name("CON.wav"));
-        for n in ["hello world.mp3", "CON.mp3", "-x.mp3", "東京.mp3", "!!!.mp3"] {
+        for n in [
+            "hello world.mp3",
+            "CON.mp3",
+            "-x.mp3",
+            "東京.mp3",
+            "!!!.mp3",
+        ] {
             assert!(is_safe_name(&name(n)), "{n} -> {}", name(n));
         }
     }

@@ -1,0 +1,7 @@
+//! Integration tests: the real `promptwav` binary, run in a temporary folder on the committed
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! fixtures. One test binary; one module per subcommand, helpers in `util`.
+
+mod convert;
+mod util;
