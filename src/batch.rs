@@ -20,7 +20,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::convert::{Converted, convert_file};
+use crate::convert::{Converted, convert_via};
 use crate::error::{Error, Stage, io_reason};
 use crate::names::{self, Deduper};
 use crate::output;
@@ -357,7 +357,7 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
 }
 
 /// Converts one planned file into its record.
-fn run_one(input: &Path, output: &Path, opts: &ConvertOptions) -> Record {
+fn run_one(input: &Path, output: &Path, work_dir: &Path, opts: &ConvertOptions) -> Record {
     let mut record = Record::new(input, Status::Converted);
     record.set_output(output);
     if opts.dry_run {
@@ -369,18 +369,7 @@ fn run_one(input: &Path, output: &Path, opts: &ConvertOptions) -> Record {
         record.error = Some("output already exists (use --force to overwrite)".into());
         return record;
     }
-    if let Some(parent) = output.parent()
-        && let Err(e) = fs::create_dir_all(parent)
-    {
-        record.fail(&Error::with_source(
-            parent,
-            Stage::Write,
-            format!("cannot create folder: {}", io_reason(&e)),
-            e,
-        ));
-        return record;
-    }
-    match convert_file(input, output, &opts.profile, opts.force) {
+    match convert_via(input, output, work_dir, &opts.profile, opts.force) {
         Ok(c) => record.fill(&c),
         Err(e) => {
             if e.stage == Stage::Write && e.reason().starts_with("output already exists") {
@@ -406,18 +395,8 @@ pub fn run(
     on_progress: &(dyn Fn(&Record) + Sync),
 ) -> Vec<Record> {
     if !opts.dry_run {
-        let mut dirs: HashSet<PathBuf> = HashSet::new();
-        dirs.insert(plan.out_dir.clone());
-        for item in &plan.items {
-            if let PlanItem::Convert { output, .. } = item
-                && let Some(p) = output.parent()
-            {
-                dirs.insert(p.to_path_buf());
-            }
-        }
-        for d in dirs {
-            output::remove_stale_temporaries(&d);
-        }
+        // Temporary files live in the output folder itself; clear those of killed runs.
+        output::remove_stale_temporaries(&plan.out_dir);
     }
 
     struct Ordered {
@@ -453,7 +432,7 @@ pub fn run(
                     PlanItem::Done(r) => (**r).clone(),
                     PlanItem::Convert { input, output } => {
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            run_one(input, output, opts)
+                            run_one(input, output, &plan.out_dir, opts)
                         }))
                         .unwrap_or_else(|_| {
                             let mut r = Record::new(input, Status::Failed);

@@ -64,21 +64,34 @@ fn with_resampler<T>(
     })
 }
 
-/// Converts `input` to `dest` (in an existing folder) for `profile`. Without `overwrite`, an
-/// existing `dest` is left alone and the conversion fails at the write stage.
+/// Converts `input` to `dest` for `profile`. The folder of `dest` must exist. Without
+/// `overwrite`, an existing `dest` is left alone and the conversion fails at the write stage.
 pub fn convert_file(
     input: &Path,
     dest: &Path,
     profile: &Profile,
     overwrite: bool,
 ) -> Result<Converted> {
-    let mut decoder = Decoder::open(input)?;
     let dir = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    convert_via(input, dest, dir, profile, overwrite)
+}
+
+/// Like [`convert_file`], with the temporary file in `work_dir` (on the same file system as
+/// `dest`); the folder of `dest` is created only when the output is complete, so a failed
+/// conversion leaves no empty folder behind.
+pub fn convert_via(
+    input: &Path,
+    dest: &Path,
+    work_dir: &Path,
+    profile: &Profile,
+    overwrite: bool,
+) -> Result<Converted> {
+    let mut decoder = Decoder::open(input)?;
     let write_err = |e: std::io::Error| Error::with_source(dest, Stage::Write, io_reason(&e), e);
-    let mut tmp = TempFile::create(dir).map_err(write_err)?;
+    let mut tmp = TempFile::create(work_dir).map_err(write_err)?;
     let target_rate = profile.sample_rate;
     let source_rate = decoder.info().sample_rate;
 
@@ -135,6 +148,18 @@ pub fn convert_file(
 
     if let Some(w) = extension_mismatch(input, &converted.source.format) {
         converted.warnings.insert(0, w);
+    }
+    if let Some(parent) = dest.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            Error::with_source(
+                parent,
+                Stage::Write,
+                format!("cannot create folder: {}", io_reason(&e)),
+                e,
+            )
+        })?;
     }
     tmp.commit(dest, overwrite).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {

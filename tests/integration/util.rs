@@ -36,3 +36,88 @@ pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
         .collect()
 }
+
+/// Writes a 16-bit PCM WAV (interleaved samples in [-1, 1)).
+pub fn write_wav(path: &Path, rate: u32, channels: u16, samples: &[f32]) {
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for &s in samples {
+        w.write_sample((s * 32767.0).round().clamp(-32768.0, 32767.0) as i16)
+            .unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+/// A mono tone of `seconds` at `rate`, amplitude 0.5.
+pub fn tone(rate: u32, seconds: f64, freq: f64) -> Vec<f32> {
+    let n = (f64::from(rate) * seconds).round() as usize;
+    (0..n)
+        .map(|i| {
+            (0.5 * (2.0 * std::f64::consts::PI * freq * i as f64 / f64::from(rate)).sin()) as f32
+        })
+        .collect()
+}
+
+/// Reads a WAV as (spec, samples as f32), checking it with hound's parser.
+pub fn read_wav(path: &Path) -> (hound::WavSpec, Vec<f32>) {
+    let mut r = hound::WavReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let spec = r.spec();
+    let samples = r
+        .samples::<i16>()
+        .map(|s| f32::from(s.unwrap()) / 32768.0)
+        .collect();
+    (spec, samples)
+}
+
+/// All files under `dir`, relative, sorted, as strings.
+pub fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.push(p.strip_prefix(base).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if dir.exists() {
+        walk(dir, dir, &mut out);
+    }
+    out.sort();
+    out
+}
+
+/// A strict check of the 44-byte header: the bytes promptwav promises.
+pub fn assert_plain_header(bytes: &[u8], rate: u32) {
+    assert!(bytes.len() >= 44, "too short: {}", bytes.len());
+    let data = (bytes.len() - 44) as u32;
+    let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
+    let u16_at = |i: usize| u16::from_le_bytes(bytes[i..i + 2].try_into().unwrap());
+    assert_eq!(&bytes[0..4], b"RIFF");
+    assert_eq!(u32_at(4), 36 + data, "RIFF size");
+    assert_eq!(&bytes[8..16], b"WAVEfmt ");
+    assert_eq!(u32_at(16), 16, "fmt size");
+    assert_eq!(u16_at(20), 1, "format tag");
+    assert_eq!(u16_at(22), 1, "channels");
+    assert_eq!(u32_at(24), rate, "rate");
+    assert_eq!(u32_at(28), rate * 2, "byte rate");
+    assert_eq!(u16_at(32), 2, "block align");
+    assert_eq!(u16_at(34), 16, "bits");
+    assert_eq!(&bytes[36..40], b"data");
+    assert_eq!(u32_at(40), data, "data size");
+}
+
+/// A digest of a file's bytes, to prove it was not modified.
+pub fn digest(path: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::fs::read(path).unwrap().hash(&mut h);
+    h.finish()
+}
