@@ -18,9 +18,10 @@ use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
-use crate::convert::{Converted, convert_via};
+use crate::convert::{Converted, Settings, convert_via};
 use crate::error::{Error, Stage, io_reason};
 use crate::names::{self, Deduper};
 use crate::output;
@@ -38,6 +39,9 @@ pub struct ConvertOptions {
     pub force: bool,
     /// Plan and report, write nothing.
     pub dry_run: bool,
+    /// Set it (from a Ctrl-C handler, say) to stop: conversions in progress are abandoned
+    /// without leaving files, the rest are reported as skipped.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 /// What became of one input.
@@ -357,7 +361,13 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
 }
 
 /// Converts one planned file into its record.
-fn run_one(input: &Path, output: &Path, work_dir: &Path, opts: &ConvertOptions) -> Record {
+fn run_one(
+    input: &Path,
+    output: &Path,
+    work_dir: &Path,
+    opts: &ConvertOptions,
+    two_threads: bool,
+) -> Record {
     let mut record = Record::new(input, Status::Converted);
     record.set_output(output);
     if opts.dry_run {
@@ -369,8 +379,24 @@ fn run_one(input: &Path, output: &Path, work_dir: &Path, opts: &ConvertOptions) 
         record.error = Some("output already exists (use --force to overwrite)".into());
         return record;
     }
-    match convert_via(input, output, work_dir, &opts.profile, opts.force) {
+    let settings = Settings {
+        overwrite: opts.force,
+        two_threads,
+        cancel: opts.cancel.as_deref(),
+    };
+    match convert_via(input, output, work_dir, &opts.profile, &settings) {
         Ok(c) => record.fill(&c),
+        Err(_)
+            if opts
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(Ordering::Relaxed)) =>
+        {
+            record.status = Status::Skipped;
+            record.error = Some("interrupted".into());
+            record.output = None;
+            record.output_path = None;
+        }
         Err(e) => {
             if e.stage == Stage::Write && e.reason().starts_with("output already exists") {
                 record.status = Status::Skipped;
@@ -421,6 +447,24 @@ pub fn run(
         }
     };
 
+    let jobs = if opts.jobs == 0 {
+        rayon::current_num_threads().max(1)
+    } else {
+        opts.jobs
+    };
+    let to_convert = plan
+        .items
+        .iter()
+        .filter(|i| matches!(i, PlanItem::Convert { .. }))
+        .count();
+    // Fewer files than threads: give each file a second thread for decoding.
+    let two_threads = jobs > 1 && to_convert < jobs;
+    let cancelled = || {
+        opts.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    };
+
     let work = || {
         use rayon::prelude::*;
         plan.items
@@ -430,9 +474,12 @@ pub fn run(
             .for_each(|(i, item)| {
                 let record = match item {
                     PlanItem::Done(r) => (**r).clone(),
+                    PlanItem::Convert { input, .. } if cancelled() => {
+                        Record::skipped(input, "interrupted")
+                    }
                     PlanItem::Convert { input, output } => {
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            run_one(input, output, &plan.out_dir, opts)
+                            run_one(input, output, &plan.out_dir, opts, two_threads)
                         }))
                         .unwrap_or_else(|_| {
                             let mut r = Record::new(input, Status::Failed);

@@ -13,13 +13,16 @@ pub enum ExitCode {
     SomeFailed = 1,
     /// Usage error, or an unusable output folder: nothing was done.
     Usage = 2,
+    /// Interrupted by Ctrl-C (SIGINT): work in progress was abandoned and cleaned up.
+    Interrupted = 130,
 }
 
 const AFTER_HELP: &str = "\
 Exit codes:
   0  every input converted (skipped inputs allowed)
   1  at least one input failed; the others were still converted
-  2  usage error, or the output folder cannot be used; nothing was converted";
+  2  usage error, or the output folder cannot be used; nothing was converted
+  130  interrupted (Ctrl-C); files reported as converted are complete, nothing partial is left";
 
 /// Convert any audio to phone-system voice prompts: WAV, mono, 48 kHz, 16-bit PCM by default
 /// (Channel Talk), with safe ASCII file names (Korean is romanized).

@@ -8,8 +8,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::BufWriter;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
-use crate::decode::{Decoder, SourceInfo};
+use crate::decode::{DecodeStats, Decoder, SourceInfo};
 use crate::encode::{Pcm16Writer, Quantizer};
 use crate::error::{Error, Result, Stage, io_reason};
 use crate::mix;
@@ -64,6 +66,18 @@ fn with_resampler<T>(
     })
 }
 
+/// How to run one conversion, beyond the target.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Settings<'a> {
+    /// Replace an existing output.
+    pub overwrite: bool,
+    /// Decode (and mix) on a second thread while this one resamples and writes: for a file
+    /// converted alone, this brings the total time close to the decoding time.
+    pub two_threads: bool,
+    /// When set (by Ctrl-C, say), the conversion stops at the next chunk and leaves nothing.
+    pub cancel: Option<&'a AtomicBool>,
+}
+
 /// Converts `input` to `dest` for `profile`. The folder of `dest` must exist. Without
 /// `overwrite`, an existing `dest` is left alone and the conversion fails at the write stage.
 pub fn convert_file(
@@ -76,7 +90,11 @@ pub fn convert_file(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    convert_via(input, dest, dir, profile, overwrite)
+    let settings = Settings {
+        overwrite,
+        ..Settings::default()
+    };
+    convert_via(input, dest, dir, profile, &settings)
 }
 
 /// Like [`convert_file`], with the temporary file in `work_dir` (on the same file system as
@@ -87,67 +105,76 @@ pub fn convert_via(
     dest: &Path,
     work_dir: &Path,
     profile: &Profile,
-    overwrite: bool,
+    settings: &Settings<'_>,
 ) -> Result<Converted> {
-    let mut decoder = Decoder::open(input)?;
+    let decoder = Decoder::open(input)?;
     let write_err = |e: std::io::Error| Error::with_source(dest, Stage::Write, io_reason(&e), e);
     let mut tmp = TempFile::create(work_dir).map_err(write_err)?;
     let target_rate = profile.sample_rate;
     let source_rate = decoder.info().sample_rate;
+    let source = decoder.info().clone();
+    let cancelled = || settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
+    let interrupted = || Error::new(input, Stage::Decode, "interrupted");
 
-    let mut converted = with_resampler(source_rate, target_rate, |resampler| {
+    let (stats, output_frames, clipped) = with_resampler(source_rate, target_rate, |resampler| {
         let file = tmp.file();
         let mut writer = Pcm16Writer::new(BufWriter::with_capacity(256 * 1024, file), target_rate)
             .map_err(|e| hound_err(dest, e))?;
         let mut quantizer = Quantizer::new();
-        let mut mono = Vec::new();
         let mut resampled = Vec::new();
         let mut pcm = Vec::new();
-        let mut flush =
-            |resampled: &mut Vec<f32>, writer: &mut Pcm16Writer<_>, q: &mut Quantizer| {
-                pcm.clear();
-                q.quantize(resampled, &mut pcm);
-                resampled.clear();
-                writer.write(&pcm).map_err(|e| hound_err(dest, e))
-            };
-        while let Some(chunk) = decoder.next_chunk()? {
-            mono.clear();
-            mix::to_mono(chunk.planes, chunk.speakers, chunk.frames, &mut mono);
-            resampler.push(&mono, &mut resampled);
-            if resampled.len() >= 16 * 1024 {
-                flush(&mut resampled, &mut writer, &mut quantizer)?;
+        // Resamples, quantizes and writes one mono chunk (`None`: the end).
+        let mut sink = |mono: Option<&[f32]>| -> Result<()> {
+            match mono {
+                Some(mono) => resampler.push(mono, &mut resampled),
+                None => resampler.finish(&mut resampled),
             }
-        }
-        resampler.finish(&mut resampled);
-        flush(&mut resampled, &mut writer, &mut quantizer)?;
+            if resampled.len() >= 16 * 1024 || mono.is_none() {
+                pcm.clear();
+                quantizer.quantize(&resampled, &mut pcm);
+                resampled.clear();
+                writer.write(&pcm).map_err(|e| hound_err(dest, e))?;
+            }
+            Ok(())
+        };
+        let stats = if settings.two_threads {
+            decode_on_thread(decoder, &mut sink, &cancelled, input)?
+        } else {
+            let mut decoder = decoder;
+            let mut mono = Vec::new();
+            while let Some(chunk) = decoder.next_chunk()? {
+                if cancelled() {
+                    return Err(interrupted());
+                }
+                mono.clear();
+                mix::to_mono(chunk.planes, chunk.speakers, chunk.frames, &mut mono);
+                sink(Some(&mono))?;
+            }
+            decoder.stats().clone()
+        };
+        sink(None)?;
+        drop(sink);
         let output_frames = writer.samples();
         writer.finish().map_err(|e| hound_err(dest, e))?;
-        let stats = decoder.stats().clone();
-        let mut warnings = Vec::new();
-        if stats.bad_packets > 0 {
-            warnings.push(format!(
-                "{} damaged packet(s) of {} skipped",
-                stats.bad_packets, stats.packets
-            ));
-        }
-        if quantizer.clipped() > 0 {
-            warnings.push(format!(
-                "{} sample(s) clipped at full scale",
-                quantizer.clipped()
-            ));
-        }
-        Ok::<_, Error>(Converted {
-            source: decoder.info().clone(),
-            source_frames: stats.frames,
-            output_frames,
-            clipped_samples: quantizer.clipped(),
-            warnings,
-        })
+        Ok::<_, Error>((stats, output_frames, quantizer.clipped()))
     })
     .map_err(|e| Error::new(input, Stage::Resample, e))??;
 
-    if let Some(w) = extension_mismatch(input, &converted.source.format) {
-        converted.warnings.insert(0, w);
+    let mut warnings = Vec::new();
+    if let Some(w) = extension_mismatch(input, &source.format) {
+        warnings.push(w);
+    }
+    if stats.bad_packets > 0 {
+        warnings.push(format!(
+            "{} damaged packet(s) of {} skipped",
+            stats.bad_packets, stats.packets
+        ));
+    }
+    if clipped > 0 {
+        warnings.push(format!("{clipped} sample(s) clipped at full scale"));
+    }
+    if cancelled() {
+        return Err(interrupted());
     }
     if let Some(parent) = dest.parent()
         && !parent.as_os_str().is_empty()
@@ -161,7 +188,7 @@ pub fn convert_via(
             )
         })?;
     }
-    tmp.commit(dest, overwrite).map_err(|e| {
+    tmp.commit(dest, settings.overwrite).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Error::new(
                 dest,
@@ -172,7 +199,84 @@ pub fn convert_via(
             write_err(e)
         }
     })?;
-    Ok(converted)
+    Ok(Converted {
+        source,
+        source_frames: stats.frames,
+        output_frames,
+        clipped_samples: clipped,
+        warnings,
+    })
+}
+
+/// Chunks in flight between the decoding thread and the writing one: enough to ride out
+/// jitter, few enough to keep memory flat.
+const IN_FLIGHT: usize = 4;
+
+/// Runs `decoder` (and the downmix) on a scoped thread, feeding mono chunks to `sink` on this
+/// one through a bounded channel. Buffers go back and forth, so nothing is allocated per chunk.
+fn decode_on_thread(
+    mut decoder: Decoder,
+    sink: &mut dyn FnMut(Option<&[f32]>) -> Result<()>,
+    cancelled: &(dyn Fn() -> bool + Sync),
+    input: &Path,
+) -> Result<DecodeStats> {
+    let (full_tx, full_rx) = mpsc::sync_channel::<Result<Vec<f32>>>(IN_FLIGHT);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<f32>>();
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || {
+            loop {
+                if cancelled() {
+                    return decoder.stats().clone();
+                }
+                let mut mono = empty_rx.try_recv().unwrap_or_default();
+                mono.clear();
+                match decoder.next_chunk() {
+                    Ok(Some(chunk)) => {
+                        mix::to_mono(chunk.planes, chunk.speakers, chunk.frames, &mut mono);
+                        if full_tx.send(Ok(mono)).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        let _ = full_tx.send(Err(e));
+                        break;
+                    }
+                }
+            }
+            decoder.stats().clone()
+        });
+        let mut result = Ok(());
+        for message in full_rx.iter() {
+            if cancelled() {
+                result = Err(Error::new(input, Stage::Decode, "interrupted"));
+                break;
+            }
+            match message {
+                Ok(mono) => {
+                    if let Err(e) = sink(Some(&mono)) {
+                        result = Err(e);
+                        break;
+                    }
+                    let _ = empty_tx.send(mono);
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        // Dropping the receiver stops the producer at its next send.
+        drop(full_rx);
+        let stats = producer.join().map_err(|_| {
+            Error::new(
+                input,
+                Stage::Decode,
+                "internal error while decoding; please report this file",
+            )
+        })?;
+        result.map(|()| stats)
+    })
 }
 
 fn hound_err(dest: &Path, e: hound::Error) -> Error {

@@ -5,6 +5,8 @@ mod cli;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -119,6 +121,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         jobs: args.jobs.unwrap_or(0),
         force: args.force,
         dry_run: args.dry_run,
+        cancel: Some(interrupt_flag()),
     };
     if !args.dry_run {
         prepare_output_dir(&args.output)?;
@@ -183,11 +186,32 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         }
         println!("{}", parts.join(", "));
     }
+    if opts
+        .cancel
+        .as_ref()
+        .is_some_and(|c| c.load(Ordering::Relaxed))
+    {
+        eprintln!("promptwav: interrupted; the files listed as converted are complete");
+        return Ok(ExitCode::Interrupted);
+    }
     Ok(if summary.failed > 0 {
         ExitCode::SomeFailed
     } else {
         ExitCode::Ok
     })
+}
+
+/// A flag set by the first Ctrl-C (conversions stop and clean up); a second Ctrl-C exits at
+/// once (temporary files then left are removed by the next run).
+fn interrupt_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    let _ = ctrlc::set_handler(move || {
+        if f.swap(true, Ordering::SeqCst) {
+            process::exit(ExitCode::Interrupted as i32);
+        }
+    });
+    flag
 }
 
 fn name(args: NameArgs) -> anyhow::Result<ExitCode> {

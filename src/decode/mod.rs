@@ -91,7 +91,18 @@ pub struct Decoder {
     speakers: Vec<Speaker>,
     stats: DecodeStats,
     finished: bool,
+    /// Packets in a row that gave no audio (a guard against decoders going round in circles).
+    idle_packets: u64,
+    /// The most frames this file's size can plausibly hold (a guard against runaway output).
+    max_frames: u64,
 }
+
+/// Packets in a row without a single frame of output after which decoding is abandoned.
+const MAX_IDLE_PACKETS: u64 = 20_000;
+
+/// No codec here makes more than this many frames per byte of file (Opus DTX is about 960
+/// frames from a 1-byte packet plus container overhead, ~100 frames per byte).
+const MAX_FRAMES_PER_BYTE: u64 = 1_000;
 
 /// How much junk before the first recognizable header the probe accepts. Real files have their
 /// header at the start (after an ID3v2 tag, which is skipped separately); a larger window only
@@ -190,6 +201,7 @@ impl Decoder {
         let meta = file
             .metadata()
             .map_err(|e| Error::with_source(path, Stage::Open, io_reason(&e), e))?;
+        let file_len = meta.len();
         if meta.is_dir() {
             return Err(Error::new(path, Stage::Open, "is a folder, not a file"));
         }
@@ -327,6 +339,10 @@ impl Decoder {
             speakers: Vec::new(),
             stats: DecodeStats::default(),
             finished: false,
+            idle_packets: 0,
+            max_frames: file_len
+                .saturating_mul(MAX_FRAMES_PER_BYTE)
+                .saturating_add(1 << 20),
         })
     }
 
@@ -387,6 +403,13 @@ impl Decoder {
                     )));
                 }
             };
+            self.idle_packets += 1;
+            if self.idle_packets > MAX_IDLE_PACKETS {
+                return Err(self.fail(format!(
+                    "decoding makes no progress ({MAX_IDLE_PACKETS} packets without audio at {:.1} s): damaged file",
+                    self.seconds(self.stats.frames)
+                )));
+            }
             if packet.track_id != self.track_id {
                 continue;
             }
@@ -458,6 +481,12 @@ impl Decoder {
                 continue;
             }
             self.stats.frames += delivered as u64;
+            self.idle_packets = 0;
+            if self.stats.frames > self.max_frames {
+                return Err(self.fail(
+                    "decodes to far more audio than the file can hold: damaged file".into(),
+                ));
+            }
             return Ok(Some(Chunk {
                 planes: &self.planes,
                 speakers: &self.speakers,
