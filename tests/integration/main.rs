@@ -4,4 +4,5 @@
 //! fixtures. One test binary; one module per subcommand, helpers in `util`.
 
 mod convert;
+mod hostile;
 mod util;
