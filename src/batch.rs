@@ -182,10 +182,8 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 }
 
 fn clearly_not_audio(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
+    let name =
+        path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     if matches!(name.as_str(), "thumbs.db" | "desktop.ini") {
         return true;
     }
@@ -254,14 +252,11 @@ impl Walker<'_> {
                 self.walk(&path, &rel_dir.join(names::safe_component(&name)));
             } else if ft.is_symlink() {
                 match fs::metadata(&path) {
-                    Ok(m) if m.is_dir() => self.found.push(Err(Record::skipped(
-                        &path,
-                        "link to a folder (not followed)",
-                    ))),
-                    Ok(m) if m.is_file() => self.file(path, rel_dir),
-                    Ok(_) => self
+                    Ok(m) if m.is_dir() => self
                         .found
-                        .push(Err(Record::skipped(&path, "not a regular file"))),
+                        .push(Err(Record::skipped(&path, "link to a folder (not followed)"))),
+                    Ok(m) if m.is_file() => self.file(path, rel_dir),
+                    Ok(_) => self.found.push(Err(Record::skipped(&path, "not a regular file"))),
                     Err(_) => self.found.push(Err(Record::skipped(&path, "broken link"))),
                 }
             } else if ft.is_file() {
@@ -280,15 +275,9 @@ impl Walker<'_> {
 
     fn file(&mut self, path: PathBuf, rel_dir: &Path) {
         if clearly_not_audio(&path) {
-            self.found.push(Err(Record::skipped(
-                &path,
-                "not an audio file (by its extension)",
-            )));
+            self.found.push(Err(Record::skipped(&path, "not an audio file (by its extension)")));
         } else {
-            self.found.push(Ok(Found {
-                path,
-                rel_dir: rel_dir.to_path_buf(),
-            }));
+            self.found.push(Ok(Found { path, rel_dir: rel_dir.to_path_buf() }));
         }
     }
 }
@@ -311,14 +300,11 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
                 };
                 walker.walk(input, Path::new(&names::safe_component(&name)));
             }
-            Ok(m) if m.is_file() => found.push(Ok(Found {
-                path: input.clone(),
-                rel_dir: PathBuf::new(),
-            })),
-            Ok(_) => found.push(Err(Record::skipped(
-                input,
-                "not a regular file (device, pipe or socket)",
-            ))),
+            Ok(m) if m.is_file() => {
+                found.push(Ok(Found { path: input.clone(), rel_dir: PathBuf::new() }))
+            }
+            Ok(_) => found
+                .push(Err(Record::skipped(input, "not a regular file (device, pipe or socket)"))),
             Err(e) => {
                 let mut r = Record::new(input, Status::Failed);
                 r.error = Some(io_reason(&e));
@@ -347,17 +333,11 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
                 let wanted = names::output_name(file_name, opts.profile.extension);
                 let key = rel_dir.to_string_lossy().to_ascii_lowercase();
                 let name = dedupe.take(&key, &wanted);
-                PlanItem::Convert {
-                    output: out_dir.join(&rel_dir).join(name),
-                    input: path,
-                }
+                PlanItem::Convert { output: out_dir.join(&rel_dir).join(name), input: path }
             }
         })
         .collect();
-    Plan {
-        out_dir: out_dir.to_path_buf(),
-        items,
-    }
+    Plan { out_dir: out_dir.to_path_buf(), items }
 }
 
 /// Converts one planned file into its record.
@@ -379,19 +359,10 @@ fn run_one(
         record.error = Some("output already exists (use --force to overwrite)".into());
         return record;
     }
-    let settings = Settings {
-        overwrite: opts.force,
-        two_threads,
-        cancel: opts.cancel.as_deref(),
-    };
+    let settings = Settings { overwrite: opts.force, two_threads, cancel: opts.cancel.as_deref() };
     match convert_via(input, output, work_dir, &opts.profile, &settings) {
         Ok(c) => record.fill(&c),
-        Err(_)
-            if opts
-                .cancel
-                .as_ref()
-                .is_some_and(|c| c.load(Ordering::Relaxed)) =>
-        {
+        Err(_) if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) => {
             record.status = Status::Skipped;
             record.error = Some("interrupted".into());
             record.output = None;
@@ -429,10 +400,7 @@ pub fn run(
         next: usize,
         done: Vec<Option<Record>>,
     }
-    let state = Mutex::new(Ordered {
-        next: 0,
-        done: vec![None; plan.items.len()],
-    });
+    let state = Mutex::new(Ordered { next: 0, done: vec![None; plan.items.len()] });
     let finish = |i: usize, record: Record| {
         on_progress(&record);
         let Ok(mut st) = state.lock() else { return };
@@ -447,64 +415,41 @@ pub fn run(
         }
     };
 
-    let jobs = if opts.jobs == 0 {
-        rayon::current_num_threads().max(1)
-    } else {
-        opts.jobs
-    };
-    let to_convert = plan
-        .items
-        .iter()
-        .filter(|i| matches!(i, PlanItem::Convert { .. }))
-        .count();
+    let jobs = if opts.jobs == 0 { rayon::current_num_threads().max(1) } else { opts.jobs };
+    let to_convert = plan.items.iter().filter(|i| matches!(i, PlanItem::Convert { .. })).count();
     // Fewer files than threads: give each file a second thread for decoding.
     let two_threads = jobs > 1 && to_convert < jobs;
-    let cancelled = || {
-        opts.cancel
-            .as_ref()
-            .is_some_and(|c| c.load(Ordering::Relaxed))
-    };
+    let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
 
     let work = || {
         use rayon::prelude::*;
-        plan.items
-            .par_iter()
-            .enumerate()
-            .with_max_len(1)
-            .for_each(|(i, item)| {
-                let record = match item {
-                    PlanItem::Done(r) => (**r).clone(),
-                    PlanItem::Convert { input, .. } if cancelled() => {
-                        Record::skipped(input, "interrupted")
-                    }
-                    PlanItem::Convert { input, output } => {
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            run_one(input, output, &plan.out_dir, opts, two_threads)
-                        }))
-                        .unwrap_or_else(|_| {
-                            let mut r = Record::new(input, Status::Failed);
-                            r.error = Some(
-                                "internal error while converting; please report this file".into(),
-                            );
-                            r.stage = Some(Stage::Decode);
-                            r
-                        })
-                    }
-                };
-                finish(i, record);
-            });
+        plan.items.par_iter().enumerate().with_max_len(1).for_each(|(i, item)| {
+            let record = match item {
+                PlanItem::Done(r) => (**r).clone(),
+                PlanItem::Convert { input, .. } if cancelled() => {
+                    Record::skipped(input, "interrupted")
+                }
+                PlanItem::Convert { input, output } => {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        run_one(input, output, &plan.out_dir, opts, two_threads)
+                    }))
+                    .unwrap_or_else(|_| {
+                        let mut r = Record::new(input, Status::Failed);
+                        r.error =
+                            Some("internal error while converting; please report this file".into());
+                        r.stage = Some(Stage::Decode);
+                        r
+                    })
+                }
+            };
+            finish(i, record);
+        });
     };
-    match rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
-        .build()
-    {
+    match rayon::ThreadPoolBuilder::new().num_threads(opts.jobs).build() {
         Ok(pool) => pool.install(work),
         Err(_) => work(),
     }
-    state
-        .into_inner()
-        .map(|st| st.done.into_iter().flatten().collect())
-        .unwrap_or_default()
+    state.into_inner().map(|st| st.done.into_iter().flatten().collect()).unwrap_or_default()
 }
 
 /// Counts of a run's outcomes.

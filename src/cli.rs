@@ -70,6 +70,10 @@ pub struct ConvertArgs {
     /// Print what would be written, and write nothing.
     #[arg(short = 'n', long)]
     pub dry_run: bool,
+    /// Also write a map of original name -> new name for every converted file: CSV
+    /// (`input,output`), or JSON when FILE ends in `.json`.
+    #[arg(long, value_name = "FILE")]
+    pub names_map: Option<PathBuf>,
 }
 
 /// Arguments of `name`.

@@ -90,10 +90,7 @@ pub fn convert_file(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let settings = Settings {
-        overwrite,
-        ..Settings::default()
-    };
+    let settings = Settings { overwrite, ..Settings::default() };
     convert_via(input, dest, dir, profile, &settings)
 }
 
@@ -165,10 +162,8 @@ pub fn convert_via(
         warnings.push(w);
     }
     if stats.bad_packets > 0 {
-        warnings.push(format!(
-            "{} damaged packet(s) of {} skipped",
-            stats.bad_packets, stats.packets
-        ));
+        warnings
+            .push(format!("{} damaged packet(s) of {} skipped", stats.bad_packets, stats.packets));
     }
     if clipped > 0 {
         warnings.push(format!("{clipped} sample(s) clipped at full scale"));
@@ -190,11 +185,7 @@ pub fn convert_via(
     }
     tmp.commit(dest, settings.overwrite).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::new(
-                dest,
-                Stage::Write,
-                "output already exists (use --force to overwrite)",
-            )
+            Error::new(dest, Stage::Write, "output already exists (use --force to overwrite)")
         } else {
             write_err(e)
         }
@@ -296,9 +287,7 @@ fn extension_mismatch(input: &Path, format: &str) -> Option<String> {
         "wav" => &["wav", "wave", "bwf"],
         "mp3" => &["mp3", "mpga", "mpeg"],
         "mp2" | "mp1" => &["mp2", "mp1", "mpa", "mpga", "mp3"],
-        "mp4" => &[
-            "m4a", "mp4", "m4b", "m4v", "mov", "3gp", "3g2", "aac", "m4r",
-        ],
+        "mp4" => &["m4a", "mp4", "m4b", "m4v", "mov", "3gp", "3g2", "aac", "m4r"],
         "ogg" => &["ogg", "oga", "opus", "ogv", "spx"],
         "webm" => &["webm", "weba", "mkv", "mka"],
         "mkv" => &["mkv", "mka", "webm"],

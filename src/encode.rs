@@ -57,10 +57,7 @@ impl Default for Quantizer {
 impl Quantizer {
     /// A quantizer with the fixed seed.
     pub fn new() -> Self {
-        Quantizer {
-            rng: Rng(DITHER_SEED),
-            clipped: 0,
-        }
+        Quantizer { rng: Rng(DITHER_SEED), clipped: 0 }
     }
 
     /// Samples clipped so far.
@@ -73,11 +70,7 @@ impl Quantizer {
         out.reserve(input.len());
         for &x in input {
             // NaN becomes 0; infinities clip.
-            let y = if x.is_nan() {
-                0.0
-            } else {
-                (x * 32768.0).clamp(-65536.0, 65536.0)
-            };
+            let y = if x.is_nan() { 0.0 } else { (x * 32768.0).clamp(-65536.0, 65536.0) };
             let r = round(y);
             let v = if r == y {
                 r
@@ -132,10 +125,7 @@ impl<W: Write + Seek> Pcm16Writer<W> {
             bits_per_sample: 16,
             sample_format: hound::SampleFormat::Int,
         };
-        Ok(Pcm16Writer {
-            inner: hound::WavWriter::new(writer, spec)?,
-            samples: 0,
-        })
+        Ok(Pcm16Writer { inner: hound::WavWriter::new(writer, spec)?, samples: 0 })
     }
 
     /// Appends samples.

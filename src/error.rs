@@ -50,12 +50,7 @@ pub struct Error {
 impl Error {
     /// A new error without an underlying cause.
     pub fn new(path: &Path, stage: Stage, message: impl Into<String>) -> Self {
-        Error {
-            path: path.to_path_buf(),
-            stage,
-            message: message.into(),
-            source: None,
-        }
+        Error { path: path.to_path_buf(), stage, message: message.into(), source: None }
     }
 
     /// A new error wrapping an underlying cause (kept for `source()`, not repeated in the text).

@@ -49,10 +49,7 @@ fn find_profile(name: &str) -> anyhow::Result<Profile> {
         Some(p) => Ok(p.clone()),
         None => {
             let known: Vec<&str> = profile::PROFILES.iter().map(|p| p.name).collect();
-            bail!(
-                "unknown profile '{name}'; known profiles: {}",
-                known.join(", ")
-            )
+            bail!("unknown profile '{name}'; known profiles: {}", known.join(", "))
         }
     }
 }
@@ -62,13 +59,11 @@ fn find_profile(name: &str) -> anyhow::Result<Profile> {
 fn shown(text: &str) -> String {
     if text.chars().any(char::is_control) {
         text.chars()
-            .flat_map(|c| {
-                if c.is_control() {
-                    c.escape_default().collect::<Vec<_>>()
-                } else {
-                    vec![c]
-                }
-            })
+            .flat_map(
+                |c| {
+                    if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }
+                },
+            )
             .collect()
     } else {
         text.to_string()
@@ -79,27 +74,22 @@ fn record_line(r: &Record) -> String {
     let input = shown(&r.input);
     match r.status {
         Status::Converted => {
-            let mut line = format!(
-                "converted {input} -> {}",
-                shown(r.output.as_deref().unwrap_or(""))
-            );
+            let mut line =
+                format!("converted {input} -> {}", shown(r.output.as_deref().unwrap_or("")));
             if !r.warnings.is_empty() {
                 line.push_str(&format!(" (warning: {})", shown(&r.warnings.join("; "))));
             }
             line
         }
-        Status::Planned => format!(
-            "would convert {input} -> {}",
-            shown(r.output.as_deref().unwrap_or(""))
-        ),
-        Status::Failed => format!(
-            "failed    {input}: {}",
-            shown(r.error.as_deref().unwrap_or("unknown error"))
-        ),
-        Status::Skipped => format!(
-            "skipped   {input}: {}",
-            shown(r.error.as_deref().unwrap_or(""))
-        ),
+        Status::Planned => {
+            format!("would convert {input} -> {}", shown(r.output.as_deref().unwrap_or("")))
+        }
+        Status::Failed => {
+            format!("failed    {input}: {}", shown(r.error.as_deref().unwrap_or("unknown error")))
+        }
+        Status::Skipped => {
+            format!("skipped   {input}: {}", shown(r.error.as_deref().unwrap_or("")))
+        }
     }
 }
 
@@ -186,19 +176,14 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         }
         println!("{}", parts.join(", "));
     }
-    if opts
-        .cancel
-        .as_ref()
-        .is_some_and(|c| c.load(Ordering::Relaxed))
-    {
+    if let Some(path) = &args.names_map {
+        write_names_map(path, &records)?;
+    }
+    if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
         eprintln!("promptwav: interrupted; the files listed as converted are complete");
         return Ok(ExitCode::Interrupted);
     }
-    Ok(if summary.failed > 0 {
-        ExitCode::SomeFailed
-    } else {
-        ExitCode::Ok
-    })
+    Ok(if summary.failed > 0 { ExitCode::SomeFailed } else { ExitCode::Ok })
 }
 
 /// A flag set by the first Ctrl-C (conversions stop and clean up); a second Ctrl-C exits at
@@ -240,4 +225,35 @@ fn name(args: NameArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::Ok)
+}
+
+/// Quotes a CSV field (RFC 4180) when it needs it.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// Writes `input -> output` for every converted (or, in a dry run, planned) file.
+fn write_names_map(path: &Path, records: &[Record]) -> anyhow::Result<()> {
+    let pairs: Vec<(&str, &str)> = records
+        .iter()
+        .filter(|r| matches!(r.status, Status::Converted | Status::Planned))
+        .filter_map(|r| Some((r.input.as_str(), r.output.as_deref()?)))
+        .collect();
+    let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let text = if json {
+        let list: Vec<_> =
+            pairs.iter().map(|(i, o)| serde_json::json!({ "input": i, "output": o })).collect();
+        serde_json::to_string_pretty(&list)? + "\n"
+    } else {
+        let mut text = String::from("input,output\n");
+        for (i, o) in &pairs {
+            text.push_str(&format!("{},{}\n", csv_field(i), csv_field(o)));
+        }
+        text
+    };
+    std::fs::write(path, text).with_context(|| format!("cannot write names map {}", path.display()))
 }

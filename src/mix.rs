@@ -59,12 +59,7 @@ pub fn to_mono(planes: &[Vec<f32>], speakers: &[Speaker], frames: usize, out: &m
         [] => {}
         [mono] => out.extend_from_slice(&mono[..frames]),
         [left, right] => {
-            out.extend(
-                left[..frames]
-                    .iter()
-                    .zip(&right[..frames])
-                    .map(|(l, r)| (l + r) * 0.5),
-            );
+            out.extend(left[..frames].iter().zip(&right[..frames]).map(|(l, r)| (l + r) * 0.5));
         }
         _ => {
             let w = weights(speakers);
@@ -102,12 +97,7 @@ mod tests {
     #[test]
     fn mono_passes_through() {
         let mut out = vec![9.0];
-        to_mono(
-            &[vec![0.25, -0.25, 1.0]],
-            &[Speaker::FrontCenter],
-            2,
-            &mut out,
-        );
+        to_mono(&[vec![0.25, -0.25, 1.0]], &[Speaker::FrontCenter], 2, &mut out);
         assert_eq!(out, vec![9.0, 0.25, -0.25]);
     }
 

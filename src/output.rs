@@ -35,18 +35,9 @@ impl TempFile {
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let path = dir.join(format!("{PREFIX}{}-{n}{SUFFIX}", std::process::id()));
-            match OpenOptions::new()
-                .write(true)
-                .read(true)
-                .create_new(true)
-                .open(&path)
-            {
+            match OpenOptions::new().write(true).read(true).create_new(true).open(&path) {
                 Ok(file) => {
-                    return Ok(TempFile {
-                        path,
-                        file,
-                        committed: false,
-                    });
+                    return Ok(TempFile { path, file, committed: false });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(e),
@@ -91,11 +82,8 @@ impl TempFile {
         self.committed = true;
         if let Some(dir) = dest.parent() {
             // Make the new name durable; not every platform can open a folder, so best effort.
-            if let Ok(d) = File::open(if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            }) {
+            if let Ok(d) = File::open(if dir.as_os_str().is_empty() { Path::new(".") } else { dir })
+            {
                 let _ = d.sync_all();
             }
         }
@@ -119,10 +107,7 @@ pub fn is_temporary_name(name: &str) -> bool {
 /// Whether the process that made the temporary file `name` is still running (Linux: by
 /// `/proc`; elsewhere we cannot tell, and assume it is not).
 fn owner_alive(name: &str) -> bool {
-    let pid = name[PREFIX.len()..]
-        .split('-')
-        .next()
-        .and_then(|p| p.parse::<u32>().ok());
+    let pid = name[PREFIX.len()..].split('-').next().and_then(|p| p.parse::<u32>().ok());
     match pid {
         Some(pid) if pid == std::process::id() => true,
         Some(pid) => Path::new("/proc").is_dir() && Path::new(&format!("/proc/{pid}")).exists(),
@@ -160,9 +145,7 @@ mod tests {
         let dir = tmpdir();
         let dest = dir.path().join("a.wav");
         let mut t = TempFile::create(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-        t.file()
-            .write_all(b"hello")
-            .unwrap_or_else(|e| panic!("{e}"));
+        t.file().write_all(b"hello").unwrap_or_else(|e| panic!("{e}"));
         t.commit(&dest, false).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(fs::read(&dest).unwrap_or_default(), b"hello");
 
@@ -204,10 +187,7 @@ mod tests {
         fs::write(&other, b"x").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(remove_stale_temporaries(dir.path()), 1);
         assert!(!stale.exists());
-        assert!(
-            mine.path().exists(),
-            "a running conversion's file is left alone"
-        );
+        assert!(mine.path().exists(), "a running conversion's file is left alone");
         assert!(other.exists());
     }
 }

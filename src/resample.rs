@@ -97,13 +97,7 @@ impl Resampler {
                 fft,
             })
         };
-        Ok(Resampler {
-            from,
-            to,
-            inner,
-            frames_in: 0,
-            frames_out: 0,
-        })
+        Ok(Resampler { from, to, inner, frames_in: 0, frames_out: 0 })
     }
 
     /// The input rate.
@@ -195,19 +189,13 @@ impl Inner {
     /// resampler's delay from the start of the stream.
     fn process(&mut self, block: &[f32], valid: Option<usize>, out: &mut Vec<f32>) {
         debug_assert_eq!(block.len(), self.block_in);
-        let indexing = Indexing {
-            partial_len: valid,
-            ..Default::default()
-        };
+        let indexing = Indexing { partial_len: valid, ..Default::default() };
         let produced = match (
             InterleavedSlice::new(block, 1, self.block_in),
             InterleavedSlice::new_mut(&mut self.scratch, 1, self.block_out),
         ) {
             (Ok(input), Ok(mut output)) => {
-                match self
-                    .fft
-                    .process_into_buffer(&input, &mut output, Some(&indexing))
-                {
+                match self.fft.process_into_buffer(&input, &mut output, Some(&indexing)) {
                     Ok((_, written)) => written,
                     // Cannot happen: the buffers are sized from the resampler's own figures.
                     Err(_) => 0,
@@ -241,14 +229,9 @@ mod tests {
         assert_eq!(block_sizes(8000, 48000), (2048, 12288));
         assert_eq!(block_sizes(192000, 48000), (2048, 512));
         assert_eq!(block_sizes(47999, 48000), (95998, 96000));
-        for rate in [
-            8000, 11025, 16000, 22050, 32000, 37800, 44100, 47999, 88200, 96000, 192000,
-        ] {
+        for rate in [8000, 11025, 16000, 22050, 32000, 37800, 44100, 47999, 88200, 96000, 192000] {
             let (i, o) = block_sizes(rate, 48000);
-            assert!(
-                i >= MIN_BLOCK && i % 2 == 0 && o % 2 == 0,
-                "{rate}: {i} {o}"
-            );
+            assert!(i >= MIN_BLOCK && i % 2 == 0 && o % 2 == 0, "{rate}: {i} {o}");
             assert_eq!(i as u64 * 48000, o as u64 * u64::from(rate), "{rate}");
         }
     }
@@ -270,11 +253,7 @@ mod tests {
             // The same output whatever the push sizes.
             let a = run(rate, 48000, &input, 1000);
             let b = run(rate, 48000, &input, 4097);
-            assert_eq!(
-                a.len() as u64,
-                output_len(n as u64, rate, 48000),
-                "rate {rate} n {n}"
-            );
+            assert_eq!(a.len() as u64, output_len(n as u64, rate, 48000), "rate {rate} n {n}");
             assert_eq!(a, b, "rate {rate} n {n}: chunking changed the output");
         }
     }
@@ -287,11 +266,10 @@ mod tests {
 
     /// The time of the peak of a band-limited pulse, with parabolic interpolation.
     fn peak_time(signal: &[f32], rate: u32) -> f64 {
-        let (i, _) =
-            signal.iter().enumerate().fold(
-                (0, f32::MIN),
-                |best, (i, &v)| if v > best.1 { (i, v) } else { best },
-            );
+        let (i, _) = signal
+            .iter()
+            .enumerate()
+            .fold((0, f32::MIN), |best, (i, &v)| if v > best.1 { (i, v) } else { best });
         let (a, b, c) = (signal[i - 1] as f64, signal[i] as f64, signal[i + 1] as f64);
         let frac = 0.5 * (a - c) / (a - 2.0 * b + c);
         (i as f64 + frac) / f64::from(rate)
@@ -299,9 +277,7 @@ mod tests {
 
     #[test]
     fn an_impulse_keeps_its_time() {
-        for rate in [
-            8000u32, 11025, 16000, 22050, 32000, 37800, 44100, 47999, 96000, 192000,
-        ] {
+        for rate in [8000u32, 11025, 16000, 22050, 32000, 37800, 44100, 47999, 96000, 192000] {
             // A raised-cosine pulse (band-limited well below every Nyquist here) at 0.3 s.
             let n = (rate as usize) / 2;
             let centre = 0.3 * f64::from(rate);

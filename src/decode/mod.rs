@@ -198,9 +198,8 @@ impl Decoder {
     pub fn open(path: &Path) -> Result<Decoder> {
         let mut file = File::open(path)
             .map_err(|e| Error::with_source(path, Stage::Open, io_reason(&e), e))?;
-        let meta = file
-            .metadata()
-            .map_err(|e| Error::with_source(path, Stage::Open, io_reason(&e), e))?;
+        let meta =
+            file.metadata().map_err(|e| Error::with_source(path, Stage::Open, io_reason(&e), e))?;
         let file_len = meta.len();
         if meta.is_dir() {
             return Err(Error::new(path, Stage::Open, "is a folder, not a file"));
@@ -227,9 +226,7 @@ impl Decoder {
         let (probe, codecs) = registries();
         let mss = MediaSourceStream::new(
             Box::new(file),
-            MediaSourceStreamOptions {
-                buffer_len: 64 * 1024,
-            },
+            MediaSourceStreamOptions { buffer_len: 64 * 1024 },
         );
         let reader = probe
             .probe(&Hint::new(), mss, FormatOptions::default(), MetadataOptions::default())
@@ -340,9 +337,7 @@ impl Decoder {
             stats: DecodeStats::default(),
             finished: false,
             idle_packets: 0,
-            max_frames: file_len
-                .saturating_mul(MAX_FRAMES_PER_BYTE)
-                .saturating_add(1 << 20),
+            max_frames: file_len.saturating_mul(MAX_FRAMES_PER_BYTE).saturating_add(1 << 20),
         })
     }
 
@@ -383,12 +378,7 @@ impl Decoder {
                     ));
                 }
                 Err(SymError::IoError(e)) => {
-                    return Err(Error::with_source(
-                        &self.path,
-                        Stage::Decode,
-                        io_reason(&e),
-                        e,
-                    ));
+                    return Err(Error::with_source(&self.path, Stage::Decode, io_reason(&e), e));
                 }
                 Err(e) => {
                     // A damaged container: treat what we have as the end if it's most of the
@@ -510,11 +500,7 @@ impl Decoder {
             });
         }
         // A declared length we fall short of by more than a packet means the file is cut off.
-        let short_by = self
-            .info
-            .declared_frames
-            .map(|d| d.saturating_sub(got))
-            .unwrap_or(0);
+        let short_by = self.info.declared_frames.map(|d| d.saturating_sub(got)).unwrap_or(0);
         let tolerance = u64::from(self.info.sample_rate / 20).max(4096); // 50 ms, or a packet
         if unexpected_eof || short_by > tolerance {
             return Err(self.fail(format!(
@@ -556,15 +542,10 @@ fn speakers_of(channels: &Channels) -> Vec<Speaker> {
                 if !positions.contains(pos) {
                     continue;
                 }
-                let speaker = table
-                    .iter()
-                    .find(|(p, _)| *p == pos)
-                    .map(|(_, s)| *s)
-                    .unwrap_or(if pos == Position::LFE2 {
-                        Speaker::Lfe
-                    } else {
-                        Speaker::Other
-                    });
+                let speaker =
+                    table.iter().find(|(p, _)| *p == pos).map(|(_, s)| *s).unwrap_or(
+                        if pos == Position::LFE2 { Speaker::Lfe } else { Speaker::Other },
+                    );
                 out.push(speaker);
             }
             out

@@ -88,10 +88,7 @@ fn children(mut data: &[u8]) -> Vec<([u8; 4], &[u8])> {
 }
 
 fn child<'a>(data: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
-    children(data)
-        .into_iter()
-        .find(|(k, _)| k == kind)
-        .map(|(_, b)| b)
+    children(data).into_iter().find(|(k, _)| k == kind).map(|(_, b)| b)
 }
 
 fn be_u32(d: &[u8], at: usize) -> Option<u32> {
@@ -148,10 +145,7 @@ fn edit(elst: &[u8], movie_scale: u32, media_scale: u32, rate: u32) -> Option<Ga
         let (duration, media_time) = if version == 1 {
             (be_u64(elst, at)?, be_u64(elst, at + 8)? as i64)
         } else {
-            (
-                u64::from(be_u32(elst, at)?),
-                i64::from(be_u32(elst, at + 4)? as i32),
-            )
+            (u64::from(be_u32(elst, at)?), i64::from(be_u32(elst, at + 4)? as i32))
         };
         if media_time < 0 {
             continue; // an empty edit (a delay): nothing to trim
@@ -170,10 +164,7 @@ fn meta_itunsmpb(container: &[u8]) -> Option<Gapless> {
     let meta = child(container, b"meta")?;
     // `meta` is a full box: 4 bytes of version and flags before its children (in QuickTime
     // files it is not; try both).
-    let ilst = meta
-        .get(4..)
-        .and_then(|m| child(m, b"ilst"))
-        .or_else(|| child(meta, b"ilst"))?;
+    let ilst = meta.get(4..).and_then(|m| child(m, b"ilst")).or_else(|| child(meta, b"ilst"))?;
     for (kind, item) in children(ilst) {
         if &kind != b"----" {
             continue;
@@ -203,10 +194,7 @@ fn parse_itunsmpb(text: &str) -> Option<Gapless> {
     let [_, delay, _padding, length] = fields[..] else {
         return None;
     };
-    Some(Gapless {
-        skip: delay,
-        frames: (length > 0).then_some(length),
-    })
+    Some(Gapless { skip: delay, frames: (length > 0).then_some(length) })
 }
 
 #[cfg(test)]
@@ -216,13 +204,7 @@ mod tests {
     #[test]
     fn itunsmpb_text() {
         let g = parse_itunsmpb(" 00000000 00000840 000001C0 0000000000046E00 00000000 00000000");
-        assert_eq!(
-            g,
-            Some(Gapless {
-                skip: 0x840,
-                frames: Some(0x46E00)
-            })
-        );
+        assert_eq!(g, Some(Gapless { skip: 0x840, frames: Some(0x46E00) }));
         assert_eq!(parse_itunsmpb("garbage"), None);
     }
 
@@ -233,13 +215,7 @@ mod tests {
         e.extend_from_slice(&1000u32.to_be_bytes());
         e.extend_from_slice(&1024u32.to_be_bytes());
         e.extend_from_slice(&0x0001_0000u32.to_be_bytes());
-        assert_eq!(
-            edit(&e, 1000, 44100, 44100),
-            Some(Gapless {
-                skip: 1024,
-                frames: Some(44100)
-            })
-        );
+        assert_eq!(edit(&e, 1000, 44100, 44100), Some(Gapless { skip: 1024, frames: Some(44100) }));
         // An empty edit first (media_time -1) is passed over.
         let mut e2 = vec![0u8, 0, 0, 0, 0, 0, 0, 2];
         e2.extend_from_slice(&500u32.to_be_bytes());
@@ -248,10 +224,7 @@ mod tests {
         e2.extend_from_slice(&e[8..]);
         assert_eq!(
             edit(&e2, 1000, 44100, 44100),
-            Some(Gapless {
-                skip: 1024,
-                frames: Some(44100)
-            })
+            Some(Gapless { skip: 1024, frames: Some(44100) })
         );
         // Truncated boxes give nothing rather than garbage.
         assert_eq!(edit(&e[..12], 1000, 44100, 44100), None);

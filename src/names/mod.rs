@@ -146,10 +146,7 @@ impl Deduper {
         };
         let mut candidate = name.to_string();
         let mut n = 1u64;
-        while !self
-            .taken
-            .insert(format!("{folder}/{}", candidate.to_ascii_lowercase()))
-        {
+        while !self.taken.insert(format!("{folder}/{}", candidate.to_ascii_lowercase())) {
             n += 1;
             let suffix = format!("-{n}");
             let room = MAX_NAME_BYTES - ext.len() - suffix.len();
@@ -254,13 +251,7 @@ mod tests {
         assert!(!is_safe_name("a b.wav"));
         assert!(!is_safe_name(".x.wav"));
         assert!(!is_safe_name("CON.wav"));
-        for n in [
-            "hello world.mp3",
-            "CON.mp3",
-            "-x.mp3",
-            "東京.mp3",
-            "!!!.mp3",
-        ] {
+        for n in ["hello world.mp3", "CON.mp3", "-x.mp3", "東京.mp3", "!!!.mp3"] {
             assert!(is_safe_name(&name(n)), "{n} -> {}", name(n));
         }
     }

@@ -32,20 +32,13 @@ fn stereo_44k_becomes_plain_mono_48k_of_exact_length() {
     write_wav(&input, 44100, 2, &stereo);
     let out = dir.path().join("out");
     let res = convert(&[input.as_os_str(), os("-o"), out.as_os_str()]);
-    assert!(
-        res.status.success(),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     let bytes = fs::read(out.join("in.wav")).unwrap();
     assert_plain_header(&bytes, 48000);
     // ceil(22050 * 48000 / 44100) = 24000
     assert_eq!((bytes.len() - 44) / 2, 24000);
     let (spec, samples) = read_wav(&out.join("in.wav"));
-    assert_eq!(
-        (spec.channels, spec.sample_rate, spec.bits_per_sample),
-        (1, 48000, 16)
-    );
+    assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (1, 48000, 16));
     // Same tone, same level: compare with the ideal 440 Hz at 48 kHz away from the edges.
     let ideal = tone(48000, 0.5, 440.0);
     let (mut sig, mut err) = (0.0f64, 0.0f64);
@@ -63,11 +56,7 @@ fn pulse_time(samples: &[f32], rate: u32) -> f64 {
         .iter()
         .enumerate()
         .fold((0, f32::MIN), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
-    let (a, b, c) = (
-        f64::from(samples[i - 1]),
-        f64::from(samples[i]),
-        f64::from(samples[i + 1]),
-    );
+    let (a, b, c) = (f64::from(samples[i - 1]), f64::from(samples[i]), f64::from(samples[i + 1]));
     (i as f64 + 0.5 * (a - c) / (a - 2.0 * b + c)) / f64::from(rate)
 }
 
@@ -75,9 +64,7 @@ fn pulse_time(samples: &[f32], rate: u32) -> f64 {
 fn an_impulse_stays_at_its_time_for_every_rate() {
     let dir = tempdir();
     let out = dir.path().join("out");
-    let rates = [
-        8000u32, 11025, 16000, 22050, 37800, 44100, 47999, 48000, 96000,
-    ];
+    let rates = [8000u32, 11025, 16000, 22050, 37800, 44100, 47999, 48000, 96000];
     let mut args = vec![];
     for rate in rates {
         // A raised-cosine pulse, 2 ms wide, peaking at 0.25 s.
@@ -98,18 +85,8 @@ fn an_impulse_stays_at_its_time_for_every_rate() {
         write_wav(&path, rate, 1, &samples);
         args.push(path.into_os_string());
     }
-    let res = promptwav()
-        .arg("convert")
-        .args(&args)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        res.status.success(),
-        "{}",
-        String::from_utf8_lossy(&res.stdout)
-    );
+    let res = promptwav().arg("convert").args(&args).arg("-o").arg(&out).output().unwrap();
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stdout));
     for rate in rates {
         let (_, samples) = read_wav(&out.join(format!("pulse_{rate}.wav")));
         assert_eq!(
@@ -148,11 +125,7 @@ fn a_16bit_48k_mono_file_passes_through_bit_exact() {
     let input = dir.path().join("exact.wav");
     write_wav(&input, 48000, 1, &tone(48000, 0.2, 300.0));
     let out = dir.path().join("out");
-    assert!(
-        convert(&[input.as_os_str(), os("-o"), out.as_os_str()])
-            .status
-            .success()
-    );
+    assert!(convert(&[input.as_os_str(), os("-o"), out.as_os_str()]).status.success());
     assert_eq!(read_wav(&input).1, read_wav(&out.join("exact.wav")).1);
 }
 
@@ -162,11 +135,7 @@ fn bad_files_fail_with_reasons_and_the_rest_converts() {
     let inp = dir.path().join("in");
     fs::create_dir(&inp).unwrap();
     fs::write(inp.join("empty.mp3"), b"").unwrap();
-    fs::write(
-        inp.join("text.mp3"),
-        "Hello, this is not audio at all.\n".repeat(50),
-    )
-    .unwrap();
+    fs::write(inp.join("text.mp3"), "Hello, this is not audio at all.\n".repeat(50)).unwrap();
     let mut x = 0x1234_5678u32;
     let random: Vec<u8> = (0..8192)
         .map(|_| {
@@ -182,19 +151,11 @@ fn bad_files_fail_with_reasons_and_the_rest_converts() {
     let mut cut = fs::read(inp.join("good.wav")).unwrap();
     cut.truncate(cut.len() / 2);
     fs::write(inp.join("truncated.wav"), &cut).unwrap();
-    let before: Vec<u64> = files_under(&inp)
-        .iter()
-        .map(|f| digest(&inp.join(f)))
-        .collect();
+    let before: Vec<u64> = files_under(&inp).iter().map(|f| digest(&inp.join(f))).collect();
 
     let out = dir.path().join("out");
-    let res = promptwav()
-        .args(["convert", "--json"])
-        .arg(&inp)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let res =
+        promptwav().args(["convert", "--json"]).arg(&inp).arg("-o").arg(&out).output().unwrap();
     assert_eq!(res.status.code(), Some(1));
     let records = json_lines(&res.stdout);
     let by_name = |n: &str| {
@@ -212,19 +173,12 @@ fn bad_files_fail_with_reasons_and_the_rest_converts() {
         let r = by_name(name);
         assert_eq!(r["status"], "failed", "{r}");
         assert!(r["output"].is_null());
-        assert!(
-            r["error"].as_str().unwrap().contains(reason),
-            "{name}: {}",
-            r["error"]
-        );
+        assert!(r["error"].as_str().unwrap().contains(reason), "{name}: {}", r["error"]);
     }
     assert_eq!(by_name("good.wav")["status"], "converted");
     // Only the good file was written, and nothing else is left in the output.
     assert_eq!(files_under(&out), vec!["in/good.wav"]);
-    let after: Vec<u64> = files_under(&inp)
-        .iter()
-        .map(|f| digest(&inp.join(f)))
-        .collect();
+    let after: Vec<u64> = files_under(&inp).iter().map(|f| digest(&inp.join(f))).collect();
     assert_eq!(before, after, "inputs were modified");
 }
 
@@ -252,13 +206,7 @@ fn json_records_have_the_documented_fields_in_input_order() {
     let records = json_lines(&res.stdout);
     assert_eq!(records.len(), 12);
     for (i, r) in records.iter().enumerate() {
-        assert!(
-            r["input"]
-                .as_str()
-                .unwrap()
-                .ends_with(&format!("f{i:02}.wav")),
-            "order: {r}"
-        );
+        assert!(r["input"].as_str().unwrap().ends_with(&format!("f{i:02}.wav")), "order: {r}");
         for key in [
             "input",
             "output",
@@ -306,12 +254,7 @@ fn dry_run_plans_and_writes_nothing() {
     let input = dir.path().join("Hello World.wav");
     write_wav(&input, 8000, 1, &tone(8000, 0.1, 300.0));
     let out = dir.path().join("out");
-    let res = convert(&[
-        input.as_os_str(),
-        os("-o"),
-        out.as_os_str(),
-        os("--dry-run"),
-    ]);
+    let res = convert(&[input.as_os_str(), os("-o"), out.as_os_str(), os("--dry-run")]);
     assert!(res.status.success());
     let text = String::from_utf8_lossy(&res.stdout);
     assert!(text.contains("Hello_World.wav"), "{text}");
@@ -325,34 +268,17 @@ fn folders_keep_their_structure_and_skip_what_is_not_audio() {
     fs::create_dir_all(root.join("after hours")).unwrap();
     fs::create_dir_all(root.join(".git")).unwrap();
     write_wav(&root.join("greeting.wav"), 8000, 1, &tone(8000, 0.1, 300.0));
-    write_wav(
-        &root.join("after hours/greeting.wav"),
-        8000,
-        1,
-        &tone(8000, 0.1, 300.0),
-    );
+    write_wav(&root.join("after hours/greeting.wav"), 8000, 1, &tone(8000, 0.1, 300.0));
     write_wav(&root.join(".git/x.wav"), 8000, 1, &tone(8000, 0.1, 300.0));
     write_wav(&root.join(".hidden.wav"), 8000, 1, &tone(8000, 0.1, 300.0));
     fs::write(root.join("notes.txt"), "call script").unwrap();
     fs::write(root.join("cover.jpg"), [0xFF, 0xD8, 0xFF, 0xE0]).unwrap();
     // The output folder inside the input folder is not walked.
     let out = root.join("out");
-    let res = promptwav()
-        .args(["convert", "--json"])
-        .arg(&root)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        res.status.success(),
-        "{}",
-        String::from_utf8_lossy(&res.stdout)
-    );
-    assert_eq!(
-        files_under(&out),
-        vec!["prompts/after_hours/greeting.wav", "prompts/greeting.wav"]
-    );
+    let res =
+        promptwav().args(["convert", "--json"]).arg(&root).arg("-o").arg(&out).output().unwrap();
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stdout));
+    assert_eq!(files_under(&out), vec!["prompts/after_hours/greeting.wav", "prompts/greeting.wav"]);
     let records = json_lines(&res.stdout);
     let skipped: Vec<&str> = records
         .iter()
@@ -364,18 +290,9 @@ fn folders_keep_their_structure_and_skip_what_is_not_audio() {
     assert!(skipped.iter().any(|s| s.ends_with("notes.txt")));
     assert!(skipped.iter().any(|s| s.ends_with("cover.jpg")));
     // Running again over the same tree (now with out/ inside) converts nothing new.
-    let res = promptwav()
-        .args(["convert", "--json"])
-        .arg(&root)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        json_lines(&res.stdout)
-            .iter()
-            .all(|r| r["status"] == "skipped")
-    );
+    let res =
+        promptwav().args(["convert", "--json"]).arg(&root).arg("-o").arg(&out).output().unwrap();
+    assert!(json_lines(&res.stdout).iter().all(|r| r["status"] == "skipped"));
 }
 
 #[test]
@@ -398,18 +315,9 @@ fn names_become_safe_distinct_and_ascii() {
         write_wav(&inp.join(n), 8000, 1, &tone(8000, 0.05, 300.0));
     }
     let out = dir.path().join("out");
-    let res = promptwav()
-        .args(["convert", "--json"])
-        .arg(&inp)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        res.status.success(),
-        "{}",
-        String::from_utf8_lossy(&res.stdout)
-    );
+    let res =
+        promptwav().args(["convert", "--json"]).arg(&inp).arg("-o").arg(&out).output().unwrap();
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stdout));
     let written = files_under(&out.join("in"));
     assert_eq!(written.len(), names.len(), "{written:?}");
     for w in &written {
@@ -419,19 +327,10 @@ fn names_become_safe_distinct_and_ascii() {
     // Sorted input order decides who gets the plain name.
     assert!(written.contains(&"CON_.wav".to_string()), "{written:?}");
     assert!(written.contains(&"cafe.wav".to_string()), "{written:?}");
-    assert!(
-        written.contains(&"Hello_World.wav".to_string()),
-        "{written:?}"
-    );
-    assert!(
-        written.contains(&"hello_world-2.wav".to_string()),
-        "{written:?}"
-    );
+    assert!(written.contains(&"Hello_World.wav".to_string()), "{written:?}");
+    assert!(written.contains(&"hello_world-2.wav".to_string()), "{written:?}");
     assert!(written.contains(&"rf.wav".to_string()), "{written:?}");
-    assert!(
-        written.iter().any(|w| w.starts_with("grinning")),
-        "{written:?}"
-    );
+    assert!(written.iter().any(|w| w.starts_with("grinning")), "{written:?}");
     assert!(written.contains(&long), "{written:?}");
 }
 
@@ -444,18 +343,8 @@ fn non_utf8_names_work() {
     let input = dir.path().join(name);
     write_wav(&input, 8000, 1, &tone(8000, 0.05, 300.0));
     let out = dir.path().join("out");
-    let res = promptwav()
-        .arg("convert")
-        .arg(&input)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        res.status.success(),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
+    let res = promptwav().arg("convert").arg(&input).arg("-o").arg(&out).output().unwrap();
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     assert_eq!(files_under(&out), vec!["caf.wav"]);
 }
 
@@ -464,29 +353,14 @@ fn korean_names_are_romanized_nfc_or_nfd() {
     let dir = tempdir();
     let inp = dir.path().join("in");
     fs::create_dir_all(inp.join("영업시간외")).unwrap();
-    write_wav(
-        &inp.join("영업시간외/안내.wav"),
-        8000,
-        1,
-        &tone(8000, 0.05, 300.0),
-    );
+    write_wav(&inp.join("영업시간외/안내.wav"), 8000, 1, &tone(8000, 0.05, 300.0));
     // NFD, as macOS writes it: 점심시간 as conjoining jamo.
     use unicode_normalization::UnicodeNormalization;
     let nfd: String = "점심시간 안내.wav".nfd().collect();
     write_wav(&inp.join(&nfd), 8000, 1, &tone(8000, 0.05, 300.0));
     let out = dir.path().join("out");
-    let res = promptwav()
-        .arg("convert")
-        .arg(&inp)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        res.status.success(),
-        "{}",
-        String::from_utf8_lossy(&res.stdout)
-    );
+    let res = promptwav().arg("convert").arg(&inp).arg("-o").arg(&out).output().unwrap();
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stdout));
     assert_eq!(
         files_under(&out),
         vec!["in/jeomsimsigan_annae.wav", "in/yeongeopsiganoe/annae.wav"]
@@ -516,11 +390,7 @@ fn an_unusable_output_folder_is_a_usage_error() {
     ]);
     assert_eq!(res.status.code(), Some(1));
     // No input at all is a usage error.
-    let res = promptwav()
-        .args(["convert", "-o"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let res = promptwav().args(["convert", "-o"]).arg(dir.path()).output().unwrap();
     assert_eq!(res.status.code(), Some(2));
 }
 
@@ -530,13 +400,8 @@ fn the_same_file_twice_is_converted_once() {
     let input = dir.path().join("a.wav");
     write_wav(&input, 8000, 1, &tone(8000, 0.05, 300.0));
     let out = dir.path().join("out");
-    let res = convert(&[
-        input.as_os_str(),
-        input.as_os_str(),
-        os("-o"),
-        out.as_os_str(),
-        os("--json"),
-    ]);
+    let res =
+        convert(&[input.as_os_str(), input.as_os_str(), os("-o"), out.as_os_str(), os("--json")]);
     assert!(res.status.success());
     let records = json_lines(&res.stdout);
     assert_eq!(records[0]["status"], "converted");
@@ -551,12 +416,8 @@ fn summary_line_counts_outcomes() {
     write_wav(&good, 8000, 1, &tone(8000, 0.05, 300.0));
     let bad = dir.path().join("bad.mp3");
     fs::write(&bad, b"nope").unwrap();
-    let res = convert(&[
-        good.as_os_str(),
-        bad.as_os_str(),
-        os("-o"),
-        dir.path().join("o").as_os_str(),
-    ]);
+    let res =
+        convert(&[good.as_os_str(), bad.as_os_str(), os("-o"), dir.path().join("o").as_os_str()]);
     assert_eq!(res.status.code(), Some(1));
     let text = String::from_utf8_lossy(&res.stdout);
     assert!(text.contains("1 converted, 1 failed, 0 skipped"), "{text}");

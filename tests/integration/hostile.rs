@@ -25,7 +25,11 @@ fn audit_output(out: &Path, frames: u64, rate: u32) -> (usize, usize) {
         }
         let bytes = fs::read(out.join(&name)).unwrap();
         assert_plain_header(&bytes, 48000);
-        assert_eq!(((bytes.len() - 44) / 2) as u64, expected_len(frames, rate), "{name} is incomplete");
+        assert_eq!(
+            ((bytes.len() - 44) / 2) as u64,
+            expected_len(frames, rate),
+            "{name} is incomplete"
+        );
         complete += 1;
     }
     (complete, temporary)
@@ -79,7 +83,11 @@ fn sigkill_at_any_moment_leaves_only_complete_wavs() {
     assert!(res.status.success());
     let (complete, temporary) = audit_output(&out.join("in"), signal.len() as u64, rate);
     assert_eq!((complete, temporary), (16, 0));
-    assert!(files_under(&out).iter().all(|f| !f.contains(".promptwav-")), "{:?}", files_under(&out));
+    assert!(
+        files_under(&out).iter().all(|f| !f.contains(".promptwav-")),
+        "{:?}",
+        files_under(&out)
+    );
 }
 
 #[cfg(unix)]

@@ -5,4 +5,5 @@
 
 mod convert;
 mod hostile;
+mod names;
 mod util;

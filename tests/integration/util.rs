@@ -47,8 +47,7 @@ pub fn write_wav(path: &Path, rate: u32, channels: u16, samples: &[f32]) {
     };
     let mut w = hound::WavWriter::create(path, spec).unwrap();
     for &s in samples {
-        w.write_sample((s * 32767.0).round().clamp(-32768.0, 32767.0) as i16)
-            .unwrap();
+        w.write_sample((s * 32767.0).round().clamp(-32768.0, 32767.0) as i16).unwrap();
     }
     w.finalize().unwrap();
 }
@@ -67,10 +66,7 @@ pub fn tone(rate: u32, seconds: f64, freq: f64) -> Vec<f32> {
 pub fn read_wav(path: &Path) -> (hound::WavSpec, Vec<f32>) {
     let mut r = hound::WavReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let spec = r.spec();
-    let samples = r
-        .samples::<i16>()
-        .map(|s| f32::from(s.unwrap()) / 32768.0)
-        .collect();
+    let samples = r.samples::<i16>().map(|s| f32::from(s.unwrap()) / 32768.0).collect();
     (spec, samples)
 }
 

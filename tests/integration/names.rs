@@ -1,0 +1,64 @@
+//! `promptwav name` and `convert --names-map`.
+
+use std::fs;
+
+use crate::util::*;
+
+#[test]
+fn name_prints_what_convert_would_write() {
+    let res = promptwav().args(["name", "종로.mp3", "hello world.m4a", "CON.wav"]).output().unwrap();
+    assert!(res.status.success());
+    assert_eq!(String::from_utf8_lossy(&res.stdout), "jongno.wav\nhello_world.wav\nCON_.wav\n");
+}
+
+#[test]
+fn name_reads_stdin_and_speaks_json() {
+    let res = promptwav()
+        .args(["name", "--json"])
+        .write_stdin("점심시간 안내.wav\r\n\nsong.mp3\n")
+        .output()
+        .unwrap();
+    assert!(res.status.success());
+    let lines = json_lines(&res.stdout);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["input"], "점심시간 안내.wav");
+    assert_eq!(lines[0]["output"], "jeomsimsigan_annae.wav");
+    assert_eq!(lines[1]["output"], "song.wav");
+}
+
+#[test]
+fn names_map_lists_every_converted_file() {
+    let dir = tempdir();
+    let inp = dir.path().join("in");
+    fs::create_dir(&inp).unwrap();
+    write_wav(&inp.join("안내, \"첫\" 인사.wav"), 8000, 1, &tone(8000, 0.05, 300.0));
+    write_wav(&inp.join("b.wav"), 8000, 1, &tone(8000, 0.05, 300.0));
+    fs::write(inp.join("broken.mp3"), b"no").unwrap();
+    let out = dir.path().join("out");
+    let csv = dir.path().join("map.csv");
+    let json = dir.path().join("map.json");
+    for map in [&csv, &json] {
+        let res = promptwav()
+            .args(["convert", "--force"])
+            .arg(&inp)
+            .arg("-o")
+            .arg(&out)
+            .arg("--names-map")
+            .arg(map)
+            .output()
+            .unwrap();
+        assert_eq!(res.status.code(), Some(1));
+    }
+    let text = fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "input,output");
+    assert_eq!(lines.len(), 3, "{text}");
+    // A field with commas and quotes is quoted, quotes doubled.
+    assert!(lines[1].starts_with('"') && lines[1].contains("\"\"첫\"\""), "{text}");
+    assert!(lines[1].ends_with("annae_cheot_insa.wav"), "{text}");
+    let list: serde_json::Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert!(list[0]["input"].as_str().unwrap().ends_with("안내, \"첫\" 인사.wav"));
+    assert!(list[0]["output"].as_str().unwrap().ends_with("annae_cheot_insa.wav"));
+}
