@@ -150,7 +150,6 @@ pub fn convert_via(
             decoder.stats().clone()
         };
         sink(None)?;
-        drop(sink);
         let output_frames = writer.samples();
         writer.finish().map_err(|e| hound_err(dest, e))?;
         Ok::<_, Error>((stats, output_frames, quantizer.clipped()))
