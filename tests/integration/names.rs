@@ -6,7 +6,8 @@ use crate::util::*;
 
 #[test]
 fn name_prints_what_convert_would_write() {
-    let res = promptwav().args(["name", "종로.mp3", "hello world.m4a", "CON.wav"]).output().unwrap();
+    let res =
+        promptwav().args(["name", "종로.mp3", "hello world.m4a", "CON.wav"]).output().unwrap();
     assert!(res.status.success());
     assert_eq!(String::from_utf8_lossy(&res.stdout), "jongno.wav\nhello_world.wav\nCON_.wav\n");
 }
@@ -56,7 +57,8 @@ fn names_map_lists_every_converted_file() {
     // A field with commas and quotes is quoted, quotes doubled.
     assert!(lines[1].starts_with('"') && lines[1].contains("\"\"첫\"\""), "{text}");
     assert!(lines[1].ends_with("annae_cheot_insa.wav"), "{text}");
-    let list: serde_json::Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+    let list: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2);
     assert!(list[0]["input"].as_str().unwrap().ends_with("안내, \"첫\" 인사.wav"));
