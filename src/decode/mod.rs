@@ -180,6 +180,14 @@ pub fn describe_non_audio(head: &[u8]) -> &'static str {
         "not an audio file (an AVI video, which is not supported)"
     } else if starts(b"RIFF") && head.get(8..12) == Some(b"WAVE") {
         "damaged or unsupported WAV file"
+    } else if head.get(4..8) == Some(b"ftyp") {
+        "damaged or incomplete MP4/M4A file (its index is missing: was the file cut short?)"
+    } else if starts(b"FORM") {
+        "damaged or unsupported AIFF file"
+    } else if starts(b"caff") {
+        "damaged or unsupported CAF file"
+    } else if starts(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        "damaged or unsupported Matroska/WebM file"
     } else if starts(b"fLaC") || starts(b"OggS") || starts(b"ID3") {
         "damaged audio file: no playable audio found"
     } else if head
