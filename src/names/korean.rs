@@ -145,18 +145,12 @@ impl Written {
 
 fn conjoining_l(c: char) -> Option<u8> {
     let cp = c as u32;
-    (L_FIRST..L_FIRST + L_COUNT)
-        .contains(&cp)
-        .then(|| u8::try_from(cp - L_FIRST).ok())
-        .flatten()
+    (L_FIRST..L_FIRST + L_COUNT).contains(&cp).then(|| u8::try_from(cp - L_FIRST).ok()).flatten()
 }
 
 fn conjoining_v(c: char) -> Option<u8> {
     let cp = c as u32;
-    (V_FIRST..V_FIRST + V_COUNT)
-        .contains(&cp)
-        .then(|| u8::try_from(cp - V_FIRST).ok())
-        .flatten()
+    (V_FIRST..V_FIRST + V_COUNT).contains(&cp).then(|| u8::try_from(cp - V_FIRST).ok()).flatten()
 }
 
 fn conjoining_t(c: char) -> Option<u8> {
@@ -374,17 +368,11 @@ impl Coda {
     const NONE: Coda = Coda { a: None, b: None };
 
     const fn one(c: C) -> Coda {
-        Coda {
-            a: Some(c),
-            b: None,
-        }
+        Coda { a: Some(c), b: None }
     }
 
     const fn two(a: C, b: C) -> Coda {
-        Coda {
-            a: Some(a),
-            b: Some(b),
-        }
+        Coda { a: Some(a), b: Some(b) }
     }
 
     fn from(c: Option<C>) -> Coda {
@@ -404,10 +392,7 @@ fn sound(w: Written) -> Sound {
     Sound {
         init: INITIALS.get(usize::from(w.cho)).copied().flatten(),
         vowel: w.jung,
-        coda: FINALS
-            .get(usize::from(w.jong))
-            .copied()
-            .unwrap_or(Coda::NONE),
+        coda: FINALS.get(usize::from(w.jong)).copied().unwrap_or(Coda::NONE),
     }
 }
 
@@ -643,26 +628,19 @@ fn is_noun_before_hieut(word: &[Written], i: usize) -> bool {
         return true;
     };
     let after = word.get(i + 2).copied();
-    if [('북', '한'), ('역', '할')]
-        .iter()
-        .any(|&(a, b)| left.is(a) && h.is(b))
-    {
+    if [('북', '한'), ('역', '할')].iter().any(|&(a, b)| left.is(a) && h.is(b)) {
         return true;
     }
     let verbal = match h {
-        _ if [
-            '해', '했', '히', '혀', '혔', '힌', '힐', '힘', '힙', '한', '할',
-        ]
-        .iter()
-        .any(|&c| h.is(c)) =>
+        _ if ['해', '했', '히', '혀', '혔', '힌', '힐', '힘', '힙', '한', '할']
+            .iter()
+            .any(|&c| h.is(c)) =>
         {
             true
         }
         _ if h.is('합') || h.is('함') => after.is_some(),
         _ if h.is('하') => after.is_some_and(|a| {
-            !['를', '의', '에', '와', '가', '도', '로', '만']
-                .iter()
-                .any(|&p| a.is(p))
+            !['를', '의', '에', '와', '가', '도', '로', '만'].iter().any(|&p| a.is(p))
         }),
         _ => false,
     };
@@ -696,12 +674,7 @@ mod tests {
                     assert!(!reason.trim().is_empty(), "limitation without reason: {l}");
                     out
                 });
-                Row {
-                    set: f[0],
-                    input: f[1],
-                    expected: f[2],
-                    limitation,
-                }
+                Row { set: f[0], input: f[1], expected: f[2], limitation }
             })
             .collect()
     }
@@ -757,28 +730,16 @@ mod tests {
                 _ => {}
             }
         }
-        assert!(
-            failures.is_empty(),
-            "{} failures:\n{}",
-            failures.len(),
-            failures.join("\n")
-        );
+        assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
     }
 
     fn accuracy(set: &str) -> (usize, usize, usize, usize) {
         let rows: Vec<Row<'_>> = golden().into_iter().filter(|r| r.set == set).collect();
-        let exact = rows
-            .iter()
-            .filter(|r| romanize(r.input) == r.expected)
-            .count();
-        let loose = rows
-            .iter()
-            .filter(|r| letters(&romanize(r.input)) == letters(r.expected))
-            .count();
-        let generic = rows
-            .iter()
-            .filter(|r| letters(&generic(r.input)) == letters(r.expected))
-            .count();
+        let exact = rows.iter().filter(|r| romanize(r.input) == r.expected).count();
+        let loose =
+            rows.iter().filter(|r| letters(&romanize(r.input)) == letters(r.expected)).count();
+        let generic =
+            rows.iter().filter(|r| letters(&generic(r.input)) == letters(r.expected)).count();
         (exact, loose, generic, rows.len())
     }
 
@@ -797,10 +758,7 @@ mod tests {
         let (exact, loose, generic, total) = accuracy("proc");
         assert_eq!(total, 85);
         assert!(exact >= 64, "proclamation examples: {exact}/{total}");
-        assert!(
-            loose >= 76,
-            "proclamation examples, ignoring spaces and hyphens: {loose}/{total}"
-        );
+        assert!(loose >= 76, "proclamation examples, ignoring spaces and hyphens: {loose}/{total}");
         assert!(generic < exact);
     }
 
