@@ -54,13 +54,15 @@ fn names_map_lists_every_converted_file() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "input,output");
     assert_eq!(lines.len(), 3, "{text}");
-    // A field with commas and quotes is quoted, quotes doubled.
-    assert!(lines[1].starts_with('"') && lines[1].contains("\"\"첫\"\""), "{text}");
-    assert!(lines[1].ends_with("annae_cheot_insa.wav"), "{text}");
+    // Input order: b.wav sorts before Hangul. A field with commas and quotes is quoted, with
+    // its quotes doubled.
+    assert!(lines[1].ends_with("b.wav"), "{text}");
+    assert!(lines[2].starts_with('"') && lines[2].contains("\"\"첫\"\""), "{text}");
+    assert!(lines[2].ends_with("annae_cheot_insa.wav"), "{text}");
     let list: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2);
-    assert!(list[0]["input"].as_str().unwrap().ends_with("안내, \"첫\" 인사.wav"));
-    assert!(list[0]["output"].as_str().unwrap().ends_with("annae_cheot_insa.wav"));
+    assert!(list[1]["input"].as_str().unwrap().ends_with("안내, \"첫\" 인사.wav"));
+    assert!(list[1]["output"].as_str().unwrap().ends_with("annae_cheot_insa.wav"));
 }
