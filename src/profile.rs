@@ -198,11 +198,10 @@ impl Profile {
             ("name", name, src.name),
             (
                 "duration",
-                format!(
-                    "min {}, max {}",
-                    opt(self.min_duration_s, "s"),
-                    opt(self.max_duration_s, "s")
-                ),
+                match (self.min_duration_s, self.max_duration_s) {
+                    (None, None) => "no limit".to_string(),
+                    (min, max) => format!("min {}, max {}", opt(min, "s"), opt(max, "s")),
+                },
                 src.limits,
             ),
             (
