@@ -290,7 +290,7 @@ impl Report {
         }
     }
 
-    /// The problems of at least `severity`.
+    /// How many problems of `severity` it has.
     pub fn count(&self, severity: Severity) -> usize {
         self.problems
             .iter()
@@ -452,8 +452,7 @@ fn examine(path: &Path, profile: &Profile, fix: &str, report: &mut Report) {
     let content = if is_wave {
         examine_wav(path, &mut file, size, profile, fix, report)
     } else {
-        examine_other(path, &head, fix, report);
-        None
+        examine_other(path, &head, profile, fix, report)
     };
 
     let rules = &profile.content;
@@ -461,7 +460,11 @@ fn examine(path: &Path, profile: &Profile, fix: &str, report: &mut Report) {
         report.facts.duration = Some(round(c.duration_s(), 3));
         report.facts.loudness = c.loudness_lufs.map(|l| round(l, 2));
         report.facts.peak = c.true_peak_dbtp.map(|p| round(p, 2));
-        content_problems(c, rules, report);
+        // The content of a file that is no WAV is measured, not judged: it must be converted
+        // anyway, and the conversion is what will be checked.
+        if is_wave {
+            content_problems(c, rules, report);
+        }
         if let Some(max) = profile.max_duration_s
             && c.duration_s() > max
         {
@@ -562,8 +565,16 @@ fn content_problems(c: &Content, rules: &crate::profile::ContentRules, report: &
     }
 }
 
-/// A file that does not start `RIFF....WAVE`: what is it really?
-fn examine_other(path: &Path, head: &[u8], fix: &str, report: &mut Report) {
+/// A file that does not start `RIFF....WAVE`: what is it really? Its audio is measured when the
+/// decoder reads it.
+fn examine_other(
+    path: &Path,
+    head: &[u8],
+    profile: &Profile,
+    fix: &str,
+    report: &mut Report,
+) -> Option<Content> {
+    let mut decodable = false;
     let named = path
         .extension()
         .map(|e| format!(" named .{}", e.to_string_lossy()))
@@ -575,6 +586,7 @@ fn examine_other(path: &Path, head: &[u8], fix: &str, report: &mut Report) {
     } else {
         match Decoder::open(path) {
             Ok(d) => {
+                decodable = true;
                 let info = d.info();
                 let f = &mut report.facts;
                 f.format = Some(info.format.clone());
@@ -603,6 +615,13 @@ fn examine_other(path: &Path, head: &[u8], fix: &str, report: &mut Report) {
     report
         .problems
         .insert(0, Problem::new(Code::NotWav, message, fix));
+    if !decodable {
+        return None;
+    }
+    match analysis::analyze_decoded(path, &profile.content) {
+        Ok((c, _)) if c.frames > 0 => Some(c),
+        _ => None,
+    }
 }
 
 fn examine_wav(
