@@ -194,9 +194,12 @@ fn clearly_not_audio(path: &Path) -> bool {
 }
 
 /// A file found while walking, with the safe folder path it goes to (relative to the output).
-struct Found {
-    path: PathBuf,
-    rel_dir: PathBuf,
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The file.
+    pub path: PathBuf,
+    /// The safe folder path its output goes to, relative to the output folder.
+    pub rel_dir: PathBuf,
 }
 
 struct Walker<'a> {
@@ -282,9 +285,12 @@ impl Walker<'_> {
     }
 }
 
-/// Walks `inputs` and decides every output name. Touches nothing on disk.
-pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
-    let out_dir_canon = fs::canonicalize(out_dir).ok();
+/// Walks `inputs` as `convert` does (see the module's guarantees), never entering `exclude`
+/// (the output folder): every file to process as `Ok`, in input order, and every input skipped
+/// or unreadable as `Err` with its final record. Touches nothing on disk. `check` walks with it
+/// too.
+pub fn walk(inputs: &[PathBuf], exclude: Option<&Path>) -> Vec<Result<Found, Record>> {
+    let out_dir_canon = exclude.and_then(|d| fs::canonicalize(d).ok());
     let mut found: Vec<Result<Found, Record>> = Vec::new();
     for input in inputs {
         match fs::metadata(input) {
@@ -313,7 +319,12 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
             }
         }
     }
+    found
+}
 
+/// Walks `inputs` and decides every output name. Touches nothing on disk.
+pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
+    let found = walk(inputs, Some(out_dir));
     let mut dedupe = Deduper::new();
     let mut seen_inputs: HashSet<PathBuf> = HashSet::new();
     let items = found

@@ -40,6 +40,9 @@ pub enum Command {
     /// Convert files and folders into prompts in an output folder.
     #[command(after_help = AFTER_HELP)]
     Convert(ConvertArgs),
+    /// Check prompts against a profile (header, format, name, content); for CI and admins.
+    #[command(after_help = CHECK_AFTER_HELP)]
+    Check(CheckArgs),
     /// Print the output name `convert` would give each name.
     Name(NameArgs),
     /// List the target profiles.
@@ -88,4 +91,50 @@ pub struct NameArgs {
     /// The target platform (decides the extension).
     #[arg(long, default_value = "channeltalk", value_name = "NAME")]
     pub profile: String,
+}
+
+const CHECK_AFTER_HELP: &str = "\
+Each problem has a stable code, a severity and a one-line fix; `--codes` lists them.
+Loudness (integrated, LUFS) and true peak (dBTP) are always measured. Files are only read.
+
+Exit codes:
+  0  every file passed (warnings allowed, unless --strict)
+  1  at least one file failed
+  2  usage error (unknown profile, bad arguments)";
+
+/// Report formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// One line per file (OK, WARN, FAIL, SKIP), then its problems with a fix each.
+    Text,
+    /// One JSON object per file per line.
+    Json,
+    /// A JUnit XML report (one testcase per file), which CI systems display natively.
+    Junit,
+}
+
+/// Arguments of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or folders to check. Folders are walked recursively, as `convert` walks them.
+    #[arg(value_name = "INPUT", required_unless_present = "codes")]
+    pub inputs: Vec<PathBuf>,
+    /// The target platform.
+    #[arg(long, default_value = "channeltalk", value_name = "NAME")]
+    pub profile: String,
+    /// The report format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text, value_name = "FORMAT")]
+    pub format: CheckFormat,
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Warnings fail too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Files checked at once (default: one per CPU core).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Print the table of problem codes (Markdown) and exit.
+    #[arg(long)]
+    pub codes: bool,
 }

@@ -9,9 +9,11 @@
 //! ```
 //!
 //! [`batch`] plans and runs many files in parallel and reports one [`batch::Record`] per input;
-//! [`convert`] runs the pipeline for one file; [`profile`] holds the targets.
+//! [`convert`] runs the pipeline for one file; [`profile`] holds the targets; [`check`] tells
+//! whether a file meets them, and why not.
 
 pub mod batch;
+pub mod check;
 pub mod convert;
 pub mod decode;
 pub mod encode;

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use promptwav::batch::{self, Summary};
 use promptwav::{ConvertOptions, Profile, Record, Status, names, output, profile};
 
-use cli::{Cli, Command, ConvertArgs, ExitCode, NameArgs};
+use cli::{CheckArgs, CheckFormat, Cli, Command, ConvertArgs, ExitCode, NameArgs};
 
 fn main() {
     let cli = Cli::parse();
@@ -31,6 +31,7 @@ fn main() {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Convert(args) => convert(args),
+        Command::Check(args) => check(args),
         Command::Name(args) => name(args),
         Command::Profiles => {
             for p in profile::PROFILES {
@@ -38,6 +39,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "{:<14} {}: WAV {}-bit PCM, {} Hz, {} channel(s). Source: {}",
                     p.name, p.platform, p.bits_per_sample, p.sample_rate, p.channels, p.source
                 );
+                for (what, value, source) in p.constraints() {
+                    println!("    {what:<14} {value} (source: {source})");
+                }
             }
             Ok(ExitCode::Ok)
         }
@@ -256,4 +260,37 @@ fn write_names_map(path: &Path, records: &[Record]) -> anyhow::Result<()> {
         text
     };
     std::fs::write(path, text).with_context(|| format!("cannot write names map {}", path.display()))
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    use promptwav::check::{self, CheckOptions, report};
+    if args.codes {
+        print!("{}", report::codes_markdown());
+        return Ok(ExitCode::Ok);
+    }
+    let opts = CheckOptions {
+        profile: find_profile(&args.profile)?,
+        strict: args.strict,
+        jobs: args.jobs.unwrap_or(0),
+    };
+    let format = if args.json { CheckFormat::Json } else { args.format };
+    let stdout = std::io::stdout();
+    let reports = check::run(&args.inputs, &opts, &mut |r| {
+        let mut out = stdout.lock();
+        let _ = match format {
+            CheckFormat::Text => writeln!(out, "{}", report::text(r)),
+            CheckFormat::Json => match serde_json::to_string(r) {
+                Ok(line) => writeln!(out, "{line}"),
+                Err(_) => Ok(()),
+            },
+            CheckFormat::Junit => Ok(()),
+        };
+    });
+    let summary = check::Summary::of(&reports);
+    match format {
+        CheckFormat::Text => println!("{}", report::summary_line(&summary)),
+        CheckFormat::Junit => print!("{}", report::junit(&reports, opts.profile.name, opts.strict)),
+        CheckFormat::Json => {}
+    }
+    Ok(if summary.failed > 0 { ExitCode::SomeFailed } else { ExitCode::Ok })
 }

@@ -50,7 +50,8 @@ pub fn is_safe_name(name: &str) -> bool {
         && !is_reserved(name)
 }
 
-fn is_reserved(name: &str) -> bool {
+/// Whether `name` (with or without extension) is a Windows device name (`CON`, `nul.txt`, ...).
+pub fn is_reserved(name: &str) -> bool {
     let base = name.split('.').next().unwrap_or(name);
     RESERVED.iter().any(|r| r.eq_ignore_ascii_case(base))
 }

@@ -1,0 +1,869 @@
+//! Checking: a file ► the facts about it and its problems, each with a stable code, a severity
+//! and a one-line fix, against a [`Profile`].
+//!
+//! Guarantees:
+//! - A checked file is only read, never written (opened read-only, no metadata changed).
+//! - No input makes it panic or allocate by a size read from the file: the header reader
+//!   ([`riff`]) bounds-checks every field against the real file length.
+//! - Every file `convert` writes passes (no error; content warnings are possible, such as a
+//!   source that was clipped already).
+//! - The codes, their default severities and fixes are one table: [`Code`] (printed by
+//!   `promptwav check --codes`, copied in the README). A profile may change a code's severity.
+//!
+//! The examination, in order: the name; the container (is it a WAV at all? if not, what it
+//! really is, from the decoder's probe); the RIFF layout and header; the format against the
+//! profile; the content (loudness and true peak always, silence, clipping, DC offset, leading
+//! and trailing silence); the profile's limits (duration, file size).
+
+mod analysis;
+mod name;
+pub mod report;
+pub mod riff;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub use analysis::Content;
+
+use crate::batch::{self, Status};
+use crate::decode::{self, Decoder};
+use crate::error::io_reason;
+use crate::profile::{Codec, Profile};
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; never fails a check.
+    Info,
+    /// The platform may accept the file, but it will sound or behave badly somewhere; fails only
+    /// with `--strict`.
+    Warning,
+    /// The platform refuses the file or plays it wrongly; the check fails.
+    Error,
+}
+
+impl Severity {
+    /// The word used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $severity:ident, $what:literal, $fix:literal;)*) => {
+        /// A problem code: stable, kebab-case, documented in one table ([`Code::ALL`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $(
+                #[doc = $what]
+                $variant,
+            )*
+        }
+
+        impl Code {
+            /// Every code, in the documented order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as written in reports (`sample-rate`).
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// Its severity unless a profile says otherwise.
+            pub fn default_severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// What it means.
+            pub fn what(self) -> &'static str {
+                match self { $(Code::$variant => $what,)* }
+            }
+
+            /// The usual fix.
+            pub fn fix(self) -> &'static str {
+                match self { $(Code::$variant => $fix,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    Unreadable = "unreadable", Error,
+        "The file cannot be opened or read (missing, permissions, a folder).",
+        "Fix the path or the permissions.";
+    NotWav = "not-wav", Error,
+        "Not a RIFF/WAVE file; the message says what it really is (\"this is an MP3 named .wav\").",
+        "Convert it: `promptwav convert FILE -o DIR`.";
+    RiffSizeMismatch = "riff-size-mismatch", Error,
+        "The RIFF header's size disagrees with the file's length (or is unset: 0 or 0xFFFFFFFF).",
+        "Rewrite the file: `promptwav convert FILE -o DIR`.";
+    TruncatedData = "truncated-data", Error,
+        "The data chunk claims more bytes than the file holds: the file was cut off.",
+        "Export or copy the file again; or convert what is there.";
+    TruncatedChunk = "truncated-chunk", Error,
+        "A chunk other than data runs past the end of the file.",
+        "Export or copy the file again.";
+    MissingPadByte = "missing-pad-byte", Error,
+        "An odd-sized chunk lacks the pad byte RIFF requires, so strict parsers misread what follows.",
+        "Rewrite the file: `promptwav convert FILE -o DIR`.";
+    DataSizeZero = "data-size-zero", Error,
+        "The data chunk's size is 0: no audio, or a recording that was never finished.",
+        "Export the file again from its source.";
+    DataSizeUnset = "data-size-unset", Error,
+        "The data chunk's size is 0xFFFFFFFF, left by a streaming writer that never finished the header.",
+        "Rewrite the file: `promptwav convert FILE -o DIR`.";
+    FmtMissing = "fmt-missing", Error,
+        "There is no fmt chunk: the file does not say its format.",
+        "Export the file again from its source.";
+    DataMissing = "data-missing", Error,
+        "There is no data chunk: the file holds no audio.",
+        "Export the file again from its source.";
+    ChunkOrder = "chunk-order", Error,
+        "The data chunk comes before the fmt chunk; strict parsers need fmt first.",
+        "Rewrite the file: `promptwav convert FILE -o DIR`.";
+    BadChunk = "bad-chunk", Error,
+        "Bytes where a chunk should start are not a chunk header (garbage inside the file).",
+        "Rewrite the file: `promptwav convert FILE -o DIR`.";
+    FmtInconsistent = "fmt-inconsistent", Error,
+        "The fmt chunk's fields contradict each other (block align, byte rate, zero channels or rate, too short).",
+        "Rewrite the file: `promptwav convert FILE -o DIR`.";
+    ExtensibleFormat = "extensible-format", Error,
+        "WAVE_FORMAT_EXTENSIBLE (tag 0xFFFE) where the profile wants the plain format tag.",
+        "Rewrite the file: `promptwav convert FILE -o DIR`.";
+    ExtraChunk = "extra-chunk", Warning,
+        "A chunk besides fmt and data (LIST, fact, id3, bext, ...): strict parsers (Asterisk, Python's wave, embedded players) may refuse it.",
+        "Rewrite the file: `promptwav convert FILE -o DIR` writes fmt and data only.";
+    Codec = "codec", Error,
+        "The codec (format tag) is not the profile's.",
+        "Convert it: `promptwav convert FILE -o DIR`.";
+    BitDepth = "bit-depth", Error,
+        "The bit depth is not the profile's.",
+        "Convert it: `promptwav convert FILE -o DIR`.";
+    Channels = "channels", Error,
+        "The channel count is not the profile's.",
+        "Convert it: `promptwav convert FILE -o DIR`.";
+    SampleRate = "sample-rate", Error,
+        "The sample rate is not the profile's.",
+        "Convert it: `promptwav convert FILE -o DIR`.";
+    Undecodable = "undecodable", Warning,
+        "The audio could not be decoded for the content checks; loudness and the like are missing.",
+        "Convert it: `promptwav convert FILE -o DIR` (it says why if it cannot).";
+    NameNonAscii = "name-non-ascii", Error,
+        "The file name has non-ASCII characters (Korean, accents, emoji) or is not valid UTF-8.",
+        "Rename it to the name `promptwav name FILE` prints (what convert gives it).";
+    NameUnsafeChars = "name-unsafe-chars", Error,
+        "The file name has characters outside [A-Za-z0-9._-] (spaces, shell-hostile ones), or starts with '.' or '-'.",
+        "Rename it to the name `promptwav name FILE` prints.";
+    NameReserved = "name-reserved", Error,
+        "The file name is a Windows device name (CON, NUL, COM1, LPT1, ...).",
+        "Rename it to the name `promptwav name FILE` prints.";
+    NameExtension = "name-extension", Error,
+        "The file name does not end in the profile's extension (.wav).",
+        "Rename it to the name `promptwav name FILE` prints.";
+    NameTooLong = "name-too-long", Error,
+        "The file name is longer than the profile allows (255 bytes).",
+        "Rename it to the name `promptwav name FILE` prints.";
+    Silent = "silent", Warning,
+        "No sample rises above the silence threshold (-50 dBFS), or there are no samples at all.",
+        "Check the source: the recording is empty or muted.";
+    Clipping = "clipping", Warning,
+        "Runs of full-scale samples (3 or more in a row): the recording was too loud and is distorted.",
+        "Record or export again at a lower level; converting does not undo clipping.";
+    DcOffset = "dc-offset", Warning,
+        "A channel's mean is more than 1% of full scale away from zero.",
+        "Remove the DC offset in an audio editor (high-pass filter).";
+    LeadingSilence = "leading-silence", Warning,
+        "More than 1 s of silence before the first sound: callers hear dead air.",
+        "Trim the start in an audio editor.";
+    TrailingSilence = "trailing-silence", Warning,
+        "More than 1 s of silence after the last sound.",
+        "Trim the end in an audio editor.";
+    Duration = "duration", Error,
+        "The duration is outside the profile's limits.",
+        "Shorten (or lengthen) the prompt.";
+    FileSize = "file-size", Error,
+        "The file is larger than the profile allows.",
+        "Shorten the prompt.";
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem of one file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Problem {
+    /// The stable code.
+    pub code: Code,
+    /// How bad it is (the code's default, or the profile's).
+    pub severity: Severity,
+    /// What is wrong with this file, for a person ("sample rate 44100 Hz, needs 48000 Hz").
+    pub message: String,
+    /// What to do about it, in one line.
+    pub fix: String,
+}
+
+impl Problem {
+    /// A problem with the code's default severity.
+    pub fn new(code: Code, message: impl Into<String>, fix: impl Into<String>) -> Problem {
+        Problem {
+            code,
+            severity: code.default_severity(),
+            message: message.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
+/// What was measured about a file (what could be).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Facts {
+    /// The container, from the content (`wav`, `mp3`, ...).
+    pub format: Option<String>,
+    /// The codec (`pcm_s16le`, `pcm_mulaw`, `mp3`, ...).
+    pub codec: Option<String>,
+    /// Sample rate in Hz.
+    pub rate: Option<u32>,
+    /// Channels.
+    pub channels: Option<u16>,
+    /// Bits per sample, where the codec has such a thing.
+    pub bits: Option<u16>,
+    /// Duration in seconds, of the audio really present.
+    pub duration: Option<f64>,
+    /// Integrated loudness, LUFS (EBU R128); null for silence or audio under 0.4 s.
+    pub loudness: Option<f64>,
+    /// True peak, dBTP; null for digital silence.
+    pub peak: Option<f64>,
+    /// File size in bytes.
+    pub size: Option<u64>,
+}
+
+/// The result of checking one file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Report {
+    /// The path, as given or found by walking (lossy UTF-8 if it is not UTF-8).
+    pub path: String,
+    /// Whether the file passes: no error (and no warning, with `strict`).
+    pub ok: bool,
+    /// Why the file was not checked (found by walking a folder: hidden, not audio by its
+    /// extension); such a file is ok.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// The problems, in the order examined.
+    pub problems: Vec<Problem>,
+    /// What was measured.
+    #[serde(flatten)]
+    pub facts: Facts,
+    /// The path as an OS path (not serialized).
+    #[serde(skip)]
+    pub path_buf: PathBuf,
+    /// Seconds the check took (not serialized; JUnit reports it).
+    #[serde(skip)]
+    pub seconds: f64,
+}
+
+impl Report {
+    fn new(path: &Path) -> Report {
+        Report {
+            path: path.to_string_lossy().into_owned(),
+            ok: true,
+            skipped: None,
+            problems: Vec::new(),
+            facts: Facts::default(),
+            path_buf: path.to_path_buf(),
+            seconds: 0.0,
+        }
+    }
+
+    /// How many problems of `severity` it has.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.problems.iter().filter(|p| p.severity == severity).count()
+    }
+
+    /// Whether it has `code`.
+    pub fn has(&self, code: Code) -> bool {
+        self.problems.iter().any(|p| p.code == code)
+    }
+}
+
+/// Options of a check run. The command line builds one; library users too.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// What to require (default: Channel Talk).
+    pub profile: Profile,
+    /// Warnings fail too.
+    pub strict: bool,
+    /// Worker threads; 0 means one per CPU core.
+    pub jobs: usize,
+}
+
+/// A path quoted for a POSIX shell, only when it needs it.
+pub fn shell_quote(path: &str) -> String {
+    if !path.is_empty()
+        && path.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/+,:@%=".contains(&b))
+    {
+        path.to_string()
+    } else {
+        format!("'{}'", path.replace('\'', r"'\''"))
+    }
+}
+
+/// The one-line fix "run convert" for `path`.
+fn convert_fix(path: &str, profile: &Profile) -> String {
+    let profile_arg = if profile.name == Profile::default().name {
+        String::new()
+    } else {
+        format!("--profile {} ", profile.name)
+    };
+    format!("run `promptwav convert {profile_arg}{} -o DIR`", shell_quote(path))
+}
+
+fn codec_name(fmt: &riff::Fmt) -> String {
+    let bits = fmt.bits;
+    match fmt.codec_tag() {
+        1 if bits <= 8 => "pcm_u8".into(),
+        1 => format!("pcm_s{}le", u32::from(fmt.sample_bytes()) * 8),
+        3 => format!("pcm_f{bits}le"),
+        6 => "pcm_alaw".into(),
+        7 => "pcm_mulaw".into(),
+        2 => "adpcm_ms".into(),
+        0x11 => "adpcm_ima_wav".into(),
+        0x31 => "gsm_ms".into(),
+        0x50 => "mp2".into(),
+        0x55 => "mp3".into(),
+        tag => format!("tag_{tag:#06x}"),
+    }
+}
+
+fn codec_describe(tag: u16) -> String {
+    let name = match tag {
+        1 => "PCM",
+        2 => "Microsoft ADPCM",
+        3 => "floating-point PCM",
+        6 => "G.711 A-law",
+        7 => "G.711 u-law",
+        0x11 => "IMA ADPCM",
+        0x31 => "GSM 6.10",
+        0x50 => "MPEG audio",
+        0x55 => "MP3",
+        riff::TAG_EXTENSIBLE => "an unknown WAVE_FORMAT_EXTENSIBLE subformat",
+        _ => "an unknown codec",
+    };
+    format!("{name} (format tag {tag:#06x})")
+}
+
+/// The container's name for people.
+fn format_describe(format: &str) -> String {
+    match format {
+        "mp3" | "mp2" | "mp1" | "amr" => format!("an {}", format.to_uppercase()),
+        "aac" => "an AAC (ADTS)".into(),
+        "mp4" => "an MP4/M4A".into(),
+        "ogg" => "an Ogg".into(),
+        "webm" => "a WebM".into(),
+        "mkv" => "a Matroska (MKV)".into(),
+        "flac" => "a FLAC".into(),
+        "aiff" => "an AIFF".into(),
+        "caf" => "a CAF".into(),
+        other => format!("a {}", other.to_uppercase()),
+    }
+}
+
+/// Checks one file against `opts.profile`.
+pub fn check_file(path: &Path, opts: &CheckOptions) -> Report {
+    let started = Instant::now();
+    let mut report = Report::new(path);
+    let profile = &opts.profile;
+    let fix = convert_fix(&report.path, profile);
+
+    if let Some(file_name) = path.file_name() {
+        report.problems.extend(name::check(file_name, profile));
+    }
+    examine(path, profile, &fix, &mut report);
+    // Container and header first, then format, name, content, limits (the table's order).
+    report.problems.sort_by_key(|p| Code::ALL.iter().position(|c| *c == p.code));
+
+    for p in &mut report.problems {
+        if let Some((_, s)) = profile.severities.iter().find(|(c, _)| *c == p.code) {
+            p.severity = *s;
+        }
+    }
+    report.ok = !report
+        .problems
+        .iter()
+        .any(|p| p.severity == Severity::Error || (opts.strict && p.severity == Severity::Warning));
+    report.seconds = started.elapsed().as_secs_f64();
+    report
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let k = 10f64.powi(places);
+    (x * k).round() / k
+}
+
+/// Container, header, format, content, limits.
+fn examine(path: &Path, profile: &Profile, fix: &str, report: &mut Report) {
+    let unreadable = |report: &mut Report, why: String| {
+        report
+            .problems
+            .insert(0, Problem::new(Code::Unreadable, why, "fix the path or the permissions"));
+    };
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return unreadable(report, format!("cannot open: {}", io_reason(&e))),
+    };
+    let size = match file.metadata() {
+        Ok(m) if m.is_dir() => return unreadable(report, "is a folder, not a file".into()),
+        Ok(m) => m.len(),
+        Err(e) => return unreadable(report, format!("cannot read: {}", io_reason(&e))),
+    };
+    report.facts.size = Some(size);
+    let mut head = Vec::with_capacity(4096);
+    if let Err(e) = (&mut file).take(4096).read_to_end(&mut head) {
+        return unreadable(report, format!("cannot read: {}", io_reason(&e)));
+    }
+
+    let is_wave = head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WAVE";
+    let content = if is_wave {
+        examine_wav(path, &mut file, size, profile, fix, report)
+    } else {
+        examine_other(path, &head, profile, fix, report)
+    };
+
+    let rules = &profile.content;
+    if let Some(c) = &content {
+        report.facts.duration = Some(round(c.duration_s(), 3));
+        report.facts.loudness = c.loudness_lufs.map(|l| round(l, 2));
+        report.facts.peak = c.true_peak_dbtp.map(|p| round(p, 2));
+        // The content of a file that is no WAV is measured, not judged: it must be converted
+        // anyway, and the conversion is what will be checked.
+        if is_wave {
+            content_problems(c, rules, report);
+        }
+        if let Some(max) = profile.max_duration_s
+            && c.duration_s() > max
+        {
+            report.problems.push(Problem::new(
+                Code::Duration,
+                format!("{:.2} s long, at most {max} s allowed", c.duration_s()),
+                "shorten the prompt",
+            ));
+        }
+        if let Some(min) = profile.min_duration_s
+            && c.duration_s() < min
+        {
+            report.problems.push(Problem::new(
+                Code::Duration,
+                format!("{:.2} s long, at least {min} s needed", c.duration_s()),
+                "lengthen the prompt",
+            ));
+        }
+    }
+    if let Some(max) = profile.max_file_bytes
+        && size > max
+    {
+        report.problems.push(Problem::new(
+            Code::FileSize,
+            format!("{size} bytes, at most {max} allowed"),
+            "shorten the prompt",
+        ));
+    }
+}
+
+fn content_problems(c: &Content, rules: &crate::profile::ContentRules, report: &mut Report) {
+    let header_says_empty = report.has(Code::DataSizeZero) || report.has(Code::DataMissing);
+    if c.frames == 0 {
+        if !header_says_empty {
+            report.problems.push(Problem::new(
+                Code::Silent,
+                "there are no samples at all",
+                "check the source: export it again",
+            ));
+        }
+        return;
+    }
+    if c.first_loud.is_none() {
+        report.problems.push(Problem::new(
+            Code::Silent,
+            format!(
+                "all silence: no sample above {} dBFS in {:.2} s",
+                rules.silence_dbfs,
+                c.duration_s()
+            ),
+            "check the source: the recording is empty or muted",
+        ));
+        return;
+    }
+    if c.clip_runs > 0 {
+        let at = c.first_clip.unwrap_or(0) as f64 / f64::from(c.rate.max(1));
+        report.problems.push(Problem::new(
+            Code::Clipping,
+            format!(
+                "clipped: {} run(s) of {}+ full-scale samples ({} samples), the first at {at:.2} s",
+                c.clip_runs, rules.clip_run, c.clipped_samples
+            ),
+            "record or export again at a lower level; converting does not undo clipping",
+        ));
+    }
+    if c.dc_offset.abs() > rules.max_dc_offset {
+        report.problems.push(Problem::new(
+            Code::DcOffset,
+            format!(
+                "DC offset of {:+.1}% of full scale (over {}%)",
+                c.dc_offset * 100.0,
+                rules.max_dc_offset * 100.0
+            ),
+            "remove it with a high-pass filter in an audio editor",
+        ));
+    }
+    let lead = c.leading_silence_s();
+    if lead > rules.max_leading_silence_s {
+        report.problems.push(Problem::new(
+            Code::LeadingSilence,
+            format!(
+                "{lead:.2} s of silence before the first sound (over {} s)",
+                rules.max_leading_silence_s
+            ),
+            "trim the start in an audio editor",
+        ));
+    }
+    let trail = c.trailing_silence_s();
+    if trail > rules.max_trailing_silence_s {
+        report.problems.push(Problem::new(
+            Code::TrailingSilence,
+            format!(
+                "{trail:.2} s of silence after the last sound (over {} s)",
+                rules.max_trailing_silence_s
+            ),
+            "trim the end in an audio editor",
+        ));
+    }
+}
+
+/// A file that does not start `RIFF....WAVE`: what is it really? Its audio is measured when the
+/// decoder reads it.
+fn examine_other(
+    path: &Path,
+    head: &[u8],
+    profile: &Profile,
+    fix: &str,
+    report: &mut Report,
+) -> Option<Content> {
+    let mut decodable = false;
+    let named =
+        path.extension().map(|e| format!(" named .{}", e.to_string_lossy())).unwrap_or_default();
+    let message = if head.starts_with(b"RF64") || head.starts_with(b"BW64") {
+        format!("this is an RF64 file (64-bit WAV){named}, which phone platforms do not read")
+    } else if head.starts_with(b"RIFX") {
+        format!("this is a big-endian WAV (RIFX){named}, which phone platforms do not read")
+    } else {
+        match Decoder::open(path) {
+            Ok(d) => {
+                decodable = true;
+                let info = d.info();
+                let f = &mut report.facts;
+                f.format = Some(info.format.clone());
+                f.codec = Some(info.codec.clone());
+                f.rate = Some(info.sample_rate);
+                f.channels = Some(info.channels);
+                f.bits = info.bits_per_sample.and_then(|b| u16::try_from(b).ok());
+                format!(
+                    "this is {} ({}, {} Hz, {} channel(s)){named}, not a WAV",
+                    format_describe(&info.format),
+                    info.codec,
+                    info.sample_rate,
+                    info.channels
+                )
+            }
+            Err(e) => {
+                let what =
+                    if head.is_empty() { decode::describe_non_audio(head) } else { e.reason() };
+                format!("not a WAV file: {what}")
+            }
+        }
+    };
+    report.problems.insert(0, Problem::new(Code::NotWav, message, fix));
+    if !decodable {
+        return None;
+    }
+    match analysis::analyze_decoded(path, &profile.content) {
+        Ok((c, _)) if c.frames > 0 => Some(c),
+        _ => None,
+    }
+}
+
+fn examine_wav(
+    path: &Path,
+    file: &mut File,
+    size: u64,
+    profile: &Profile,
+    fix: &str,
+    report: &mut Report,
+) -> Option<Content> {
+    let wav = match riff::parse(file, size) {
+        Ok(w) => w,
+        Err(e) => {
+            report.problems.insert(
+                0,
+                Problem::new(
+                    Code::Unreadable,
+                    format!("cannot read: {}", io_reason(&e)),
+                    "fix the path or the permissions",
+                ),
+            );
+            return None;
+        }
+    };
+    report.facts.format = Some("wav".into());
+    report.problems.extend(wav.findings.iter().map(|f| {
+        let fix = match f.code {
+            Code::TruncatedData | Code::TruncatedChunk => {
+                "export or copy the file again (it was cut off)".to_string()
+            }
+            Code::FmtMissing | Code::DataMissing => {
+                "export the file again from its source".to_string()
+            }
+            Code::DataSizeZero => "export the file again from its source".to_string(),
+            _ => fix.to_string(),
+        };
+        Problem::new(f.code, f.message.clone(), fix)
+    }));
+
+    let fmt = wav.fmt.as_ref()?;
+    let f = &mut report.facts;
+    f.codec = Some(codec_name(fmt));
+    f.rate = Some(fmt.rate);
+    f.channels = Some(fmt.channels);
+    f.bits = Some(fmt.valid_bits.filter(|&v| v > 0).unwrap_or(fmt.bits)).filter(|&b| b > 0);
+    format_problems(fmt, profile, fix, report);
+
+    let data = wav.data?;
+    if analysis::can_read(fmt) {
+        match analysis::analyze_wav(file, fmt, &data, &profile.content) {
+            Ok(c) => c,
+            Err(e) => {
+                report.problems.push(Problem::new(
+                    Code::Unreadable,
+                    format!("cannot read the audio: {}", io_reason(&e)),
+                    "fix the path or the permissions",
+                ));
+                None
+            }
+        }
+    } else {
+        match analysis::analyze_decoded(path, &profile.content) {
+            Ok((c, None)) => Some(c),
+            Ok((c, Some(why))) => {
+                report.problems.push(Problem::new(
+                    Code::Undecodable,
+                    format!("the audio cannot be fully decoded: {why}"),
+                    fix,
+                ));
+                Some(c).filter(|c| c.frames > 0)
+            }
+            Err(why) => {
+                report.problems.push(Problem::new(
+                    Code::Undecodable,
+                    format!("the audio cannot be decoded: {why}"),
+                    fix,
+                ));
+                None
+            }
+        }
+    }
+}
+
+fn format_problems(fmt: &riff::Fmt, profile: &Profile, fix: &str, report: &mut Report) {
+    let mut say = |code: Code, message: String| {
+        report.problems.push(Problem::new(code, message, fix));
+    };
+    if fmt.tag == riff::TAG_EXTENSIBLE && !profile.allow_extensible {
+        say(
+            Code::ExtensibleFormat,
+            format!(
+                "WAVE_FORMAT_EXTENSIBLE (format tag 0xfffe), needs the plain format tag {}",
+                profile.codec.format_tag()
+            ),
+        );
+    }
+    let want_tag = profile.codec.format_tag();
+    let codec_ok = fmt.codec_tag() == want_tag;
+    if !codec_ok {
+        say(
+            Code::Codec,
+            format!(
+                "codec {}, needs {} (format tag {want_tag})",
+                codec_describe(fmt.codec_tag()),
+                profile.codec.describe()
+            ),
+        );
+    } else if fmt.bits != profile.bits_per_sample && !(profile.codec != Codec::Pcm && fmt.bits == 8)
+    {
+        say(
+            Code::BitDepth,
+            format!("{}-bit samples, needs {}-bit", fmt.bits, profile.bits_per_sample),
+        );
+    }
+    if fmt.channels != profile.channels && fmt.channels > 0 {
+        let what = |n: u16| match n {
+            1 => "mono".to_string(),
+            2 => "stereo".to_string(),
+            n => format!("{n} channels"),
+        };
+        say(Code::Channels, format!("{}, needs {}", what(fmt.channels), what(profile.channels)));
+    }
+    if fmt.rate != profile.sample_rate && fmt.rate > 0 {
+        say(
+            Code::SampleRate,
+            format!("sample rate {} Hz, needs {} Hz", fmt.rate, profile.sample_rate),
+        );
+    }
+}
+
+/// A report for a walked entry that was skipped or could not be read.
+fn from_walk_record(r: &batch::Record) -> Report {
+    let mut report = Report::new(&r.input_path);
+    let why = r.error.clone().unwrap_or_default();
+    if r.status == Status::Skipped {
+        report.skipped = Some(why);
+    } else {
+        report.ok = false;
+        report.problems.push(Problem::new(
+            Code::Unreadable,
+            why,
+            "fix the path or the permissions",
+        ));
+    }
+    report
+}
+
+/// Checks files and folders (walked as `convert` walks them: recursively, sorted, hidden and
+/// clearly-not-audio files skipped). `on_report` sees each report in input order as soon as it
+/// is ready; every report is returned, in the same order.
+pub fn run(
+    inputs: &[PathBuf],
+    opts: &CheckOptions,
+    on_report: &mut dyn FnMut(&Report),
+) -> Vec<Report> {
+    use rayon::prelude::*;
+
+    let found = batch::walk(inputs, None);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs).build().ok();
+    let batch_len = rayon::current_num_threads().max(opts.jobs).max(1) * 8;
+    let mut reports = Vec::with_capacity(found.len());
+    for group in found.chunks(batch_len) {
+        let work = || {
+            group
+                .par_iter()
+                .map(|f| match f {
+                    Ok(found) => check_guarded(&found.path, opts),
+                    Err(record) => from_walk_record(record),
+                })
+                .collect::<Vec<_>>()
+        };
+        let done = match &pool {
+            Some(pool) => pool.install(work),
+            None => work(),
+        };
+        for r in done {
+            on_report(&r);
+            reports.push(r);
+        }
+    }
+    reports
+}
+
+/// [`check_file`], with a panic (a bug) turned into a failed report.
+fn check_guarded(path: &Path, opts: &CheckOptions) -> Report {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_file(path, opts)))
+        .unwrap_or_else(|_| {
+            let mut r = Report::new(path);
+            r.ok = false;
+            r.problems.push(Problem::new(
+                Code::Unreadable,
+                "internal error while checking; please report this file",
+                "report it",
+            ));
+            r
+        })
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Files checked (not skipped).
+    pub checked: usize,
+    /// Files that passed.
+    pub ok: usize,
+    /// Files that failed.
+    pub failed: usize,
+    /// Files skipped while walking.
+    pub skipped: usize,
+    /// Errors in all files.
+    pub errors: usize,
+    /// Warnings in all files.
+    pub warnings: usize,
+}
+
+impl Summary {
+    /// Counts `reports`.
+    pub fn of(reports: &[Report]) -> Summary {
+        let mut s = Summary::default();
+        for r in reports {
+            if r.skipped.is_some() {
+                s.skipped += 1;
+                continue;
+            }
+            s.checked += 1;
+            if r.ok {
+                s.ok += 1;
+            } else {
+                s.failed += 1;
+            }
+            s.errors += r.count(Severity::Error);
+            s.warnings += r.count(Severity::Warning);
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_kebab_case() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "{c} twice");
+            assert!(
+                c.as_str()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit()),
+                "{c}"
+            );
+            assert!(!c.what().is_empty() && !c.fix().is_empty());
+        }
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(shell_quote("a/b.wav"), "a/b.wav");
+        assert_eq!(shell_quote("a b.wav"), "'a b.wav'");
+        assert_eq!(shell_quote("it's.wav"), r"'it'\''s.wav'");
+    }
+}

@@ -1,0 +1,504 @@
+//! A strict, bounds-checked reader of a RIFF/WAVE file's chunk layout.
+//!
+//! Guarantees: never panics and never allocates by a size read from the file (a chunk's payload
+//! is skipped by seeking, the `fmt ` chunk is read up to 64 bytes, the chunk list is capped at
+//! [`MAX_CHUNKS`]); every size is compared with the real file length. What it finds wrong is
+//! returned as findings with their problem codes, not as errors.
+
+use std::io::{Read, Seek, SeekFrom};
+
+use super::Code;
+
+/// The most chunks listed; a file with more stops being walked there (and says so).
+pub const MAX_CHUNKS: usize = 1024;
+
+/// The chunk size that streaming writers leave when they never come back to fill it in.
+pub const UNSET: u32 = 0xFFFF_FFFF;
+
+/// The GUID tail shared by the KSDATAFORMAT_SUBTYPE_* GUIDs of WAVE_FORMAT_EXTENSIBLE: the
+/// subformat's first two bytes are the plain format tag.
+const SUBTYPE_TAIL: [u8; 14] =
+    [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71];
+
+/// WAVE_FORMAT_EXTENSIBLE.
+pub const TAG_EXTENSIBLE: u16 = 0xFFFE;
+
+/// One chunk as found in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkInfo {
+    /// The four-character id.
+    pub id: [u8; 4],
+    /// Offset of the chunk header in the file.
+    pub offset: u64,
+    /// The size its header states.
+    pub size: u32,
+}
+
+impl ChunkInfo {
+    /// The id for people (`LIST`, `fmt `, non-printable bytes escaped).
+    pub fn name(&self) -> String {
+        id_name(&self.id)
+    }
+}
+
+fn id_name(id: &[u8; 4]) -> String {
+    id.iter().flat_map(|&b| std::ascii::escape_default(b)).map(char::from).collect()
+}
+
+/// The `fmt ` chunk's fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fmt {
+    /// The size of the chunk.
+    pub chunk_size: u32,
+    /// wFormatTag.
+    pub tag: u16,
+    /// nChannels.
+    pub channels: u16,
+    /// nSamplesPerSec.
+    pub rate: u32,
+    /// nAvgBytesPerSec.
+    pub byte_rate: u32,
+    /// nBlockAlign.
+    pub block_align: u16,
+    /// wBitsPerSample.
+    pub bits: u16,
+    /// The subformat's tag, for WAVE_FORMAT_EXTENSIBLE with a standard subformat GUID.
+    pub sub_tag: Option<u16>,
+    /// wValidBitsPerSample of WAVE_FORMAT_EXTENSIBLE.
+    pub valid_bits: Option<u16>,
+}
+
+impl Fmt {
+    /// The codec's tag: the subformat's for WAVE_FORMAT_EXTENSIBLE, else the format tag.
+    pub fn codec_tag(&self) -> u16 {
+        if self.tag == TAG_EXTENSIBLE { self.sub_tag.unwrap_or(TAG_EXTENSIBLE) } else { self.tag }
+    }
+
+    /// Whether the samples are plain PCM-like (integer, float, G.711), whose frame layout the
+    /// header alone fixes.
+    pub fn is_linear_like(&self) -> bool {
+        matches!(self.codec_tag(), 1 | 3 | 6 | 7)
+    }
+
+    /// Bytes per sample of one channel, as the bit depth implies.
+    pub fn sample_bytes(&self) -> u16 {
+        self.bits.div_ceil(8)
+    }
+}
+
+/// The data chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Data {
+    /// Offset of the payload (after the chunk header).
+    pub offset: u64,
+    /// The size the header states.
+    pub declared: u32,
+    /// The bytes of audio really there: the declared size, or less if the file ends first, or
+    /// everything to the end of the file if the size is unset (0xFFFFFFFF).
+    pub available: u64,
+}
+
+/// What was found wrong with the layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// The problem code.
+    pub code: Code,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+/// A WAVE file's layout.
+#[derive(Debug, Clone, Default)]
+pub struct Wav {
+    /// The file's length.
+    pub file_len: u64,
+    /// The RIFF chunk's size.
+    pub riff_size: u32,
+    /// The chunks in file order (at most [`MAX_CHUNKS`]).
+    pub chunks: Vec<ChunkInfo>,
+    /// The first `fmt ` chunk, if it was readable.
+    pub fmt: Option<Fmt>,
+    /// The first data chunk.
+    pub data: Option<Data>,
+    /// What is wrong.
+    pub findings: Vec<Finding>,
+}
+
+/// Whether four bytes can be a chunk id: printable ASCII, not starting with a space.
+fn plausible_id(id: &[u8]) -> bool {
+    id.len() == 4 && id[0] != b' ' && id.iter().all(|&b| (0x20..0x7F).contains(&b))
+}
+
+fn u16_at(b: &[u8], i: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(i..i + 2)?.try_into().ok()?))
+}
+
+fn u32_at(b: &[u8], i: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(i..i + 4)?.try_into().ok()?))
+}
+
+/// Reads up to `buf.len()` bytes at `pos`; returns how many were read.
+fn read_at<R: Read + Seek>(r: &mut R, pos: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+    r.seek(SeekFrom::Start(pos))?;
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn parse_fmt(bytes: &[u8], chunk_size: u32) -> Option<Fmt> {
+    let tag = u16_at(bytes, 0)?;
+    let mut fmt = Fmt {
+        chunk_size,
+        tag,
+        channels: u16_at(bytes, 2)?,
+        rate: u32_at(bytes, 4)?,
+        byte_rate: u32_at(bytes, 8)?,
+        block_align: u16_at(bytes, 12)?,
+        bits: u16_at(bytes, 14)?,
+        sub_tag: None,
+        valid_bits: None,
+    };
+    if tag == TAG_EXTENSIBLE && bytes.len() >= 40 && u16_at(bytes, 16).unwrap_or(0) >= 22 {
+        fmt.valid_bits = u16_at(bytes, 18);
+        let guid = bytes.get(24..40)?;
+        if guid[2..] == SUBTYPE_TAIL {
+            fmt.sub_tag = u16_at(guid, 0);
+        }
+    }
+    Some(fmt)
+}
+
+/// Checks the fmt fields against each other.
+fn fmt_faults(fmt: &Fmt, findings: &mut Vec<Finding>) {
+    let mut say = |message: String| findings.push(Finding { code: Code::FmtInconsistent, message });
+    if fmt.channels == 0 {
+        say("the fmt chunk says 0 channels".into());
+    }
+    if fmt.rate == 0 {
+        say("the fmt chunk says a sample rate of 0 Hz".into());
+    }
+    if fmt.tag == TAG_EXTENSIBLE && fmt.sub_tag.is_none() {
+        say(format!(
+            "WAVE_FORMAT_EXTENSIBLE, but the fmt chunk ({} bytes) lacks a valid extension or \
+             has an unknown subformat GUID",
+            fmt.chunk_size
+        ));
+    }
+    if let Some(valid) = fmt.valid_bits
+        && valid > fmt.bits
+    {
+        say(format!("{valid} valid bits in {}-bit samples", fmt.bits));
+    }
+    if !fmt.is_linear_like() || fmt.channels == 0 {
+        return;
+    }
+    if fmt.bits == 0 {
+        say("the fmt chunk says 0 bits per sample".into());
+        return;
+    }
+    if fmt.codec_tag() == 3 && !matches!(fmt.bits, 32 | 64) {
+        say(format!("{}-bit floating point samples (only 32 or 64 exist)", fmt.bits));
+    }
+    let want_align = u32::from(fmt.channels) * u32::from(fmt.sample_bytes());
+    if u32::from(fmt.block_align) != want_align {
+        say(format!(
+            "block align is {}, but {} channel(s) of {}-bit samples need {want_align}",
+            fmt.block_align, fmt.channels, fmt.bits
+        ));
+    }
+    let want_rate = u64::from(fmt.rate) * u64::from(fmt.block_align);
+    if u64::from(fmt.byte_rate) != want_rate {
+        say(format!(
+            "byte rate is {}, but {} Hz x block align {} is {want_rate}",
+            fmt.byte_rate, fmt.rate, fmt.block_align
+        ));
+    }
+}
+
+/// Reads the layout of a file that starts with `RIFF....WAVE`. Only I/O errors fail; a
+/// malformed file gives findings.
+pub fn parse<R: Read + Seek>(r: &mut R, file_len: u64) -> std::io::Result<Wav> {
+    let mut wav = Wav { file_len, ..Wav::default() };
+    let mut head = [0u8; 12];
+    let n = read_at(r, 0, &mut head)?;
+    wav.riff_size = u32_at(&head[..n], 4).unwrap_or(0);
+    let mut findings = Vec::new();
+    let mut fmt_seen = false;
+    let mut data_before_fmt = false;
+    // Why the walk stopped early, if it did: (truncated, junk offset).
+    let mut truncated = false;
+    let mut junk_at: Option<u64> = None;
+    let mut pos: u64 = 12;
+
+    while pos < file_len {
+        if wav.chunks.len() >= MAX_CHUNKS {
+            findings.push(Finding {
+                code: Code::BadChunk,
+                message: format!("more than {MAX_CHUNKS} chunks; the rest was not examined"),
+            });
+            break;
+        }
+        let mut header = [0u8; 8];
+        let got = read_at(r, pos, &mut header)?;
+        if got < 8 || !plausible_id(&header[..4]) {
+            junk_at = Some(pos);
+            break;
+        }
+        let id: [u8; 4] = [header[0], header[1], header[2], header[3]];
+        let size = u32_at(&header, 4).unwrap_or(0);
+        let chunk = ChunkInfo { id, offset: pos, size };
+        let payload = pos + 8;
+        let room = file_len - payload;
+
+        if &id == b"data" {
+            if wav.data.is_some() {
+                findings.push(Finding {
+                    code: Code::ExtraChunk,
+                    message: format!(
+                        "a second data chunk at byte {pos}: players read only the first"
+                    ),
+                });
+            } else {
+                if !fmt_seen {
+                    data_before_fmt = true;
+                }
+                let available = if size == UNSET { room } else { u64::from(size).min(room) };
+                wav.data = Some(Data { offset: payload, declared: size, available });
+                if size == UNSET {
+                    findings.push(Finding {
+                        code: Code::DataSizeUnset,
+                        message: format!(
+                            "the data chunk's size is unset (0xFFFFFFFF), as a streaming writer \
+                             leaves it; {room} bytes of audio follow"
+                        ),
+                    });
+                    wav.chunks.push(chunk);
+                    break;
+                }
+            }
+        }
+
+        if u64::from(size) > room {
+            truncated = true;
+            let what = if &id == b"data" { Code::TruncatedData } else { Code::TruncatedChunk };
+            findings.push(Finding {
+                code: what,
+                message: format!(
+                    "the {} chunk says {size} bytes, but the file ends after {room} (cut off)",
+                    chunk.name()
+                ),
+            });
+        }
+
+        if &id == b"fmt " && !fmt_seen {
+            fmt_seen = true;
+            let mut bytes = [0u8; 64];
+            let want = (size.min(64) as usize).min(bytes.len());
+            let got = read_at(r, payload, &mut bytes[..want])?;
+            if size < 16 || got < 16 {
+                findings.push(Finding {
+                    code: Code::FmtInconsistent,
+                    message: format!(
+                        "the fmt chunk has {} bytes, needs at least 16",
+                        size.min(got as u32)
+                    ),
+                });
+            } else if let Some(fmt) = parse_fmt(&bytes[..got], size) {
+                fmt_faults(&fmt, &mut findings);
+                wav.fmt = Some(fmt);
+            }
+        } else if &id == b"fmt " {
+            findings.push(Finding {
+                code: Code::ExtraChunk,
+                message: format!("a second fmt chunk at byte {pos}"),
+            });
+        } else if &id != b"data" {
+            findings.push(Finding {
+                code: Code::ExtraChunk,
+                message: format!(
+                    "a {} chunk ({size} bytes) besides fmt and data: strict parsers \
+                     (Asterisk, Python's wave, embedded players) may refuse it",
+                    chunk.name()
+                ),
+            });
+        }
+        wav.chunks.push(chunk);
+        if truncated {
+            break;
+        }
+
+        let end = payload + u64::from(size);
+        let mut next = end;
+        if size % 2 == 1 {
+            if end == file_len {
+                findings.push(Finding {
+                    code: Code::MissingPadByte,
+                    message: format!(
+                        "the {} chunk has an odd size ({size}) and the file ends without its \
+                         pad byte",
+                        id_name(&id)
+                    ),
+                });
+            } else {
+                let mut peek = [0u8; 5];
+                let got = read_at(r, end, &mut peek)?;
+                let here = got >= 4 && plausible_id(&peek[..4]);
+                let after = got >= 5 && plausible_id(&peek[1..5]);
+                if here && !after {
+                    findings.push(Finding {
+                        code: Code::MissingPadByte,
+                        message: format!(
+                            "the {} chunk has an odd size ({size}) and no pad byte after it, so \
+                             strict parsers misread the next chunk",
+                            id_name(&id)
+                        ),
+                    });
+                } else {
+                    next = end + 1;
+                }
+            }
+        }
+        pos = next;
+    }
+
+    if let Some(at) = junk_at {
+        let stray = file_len - at;
+        match wav.data {
+            Some(d) if d.declared == 0 && d.offset == at => {}
+            _ if u64::from(wav.riff_size) + 8 <= at => {}
+            _ => findings.push(Finding {
+                code: Code::BadChunk,
+                message: format!(
+                    "the {stray} byte(s) at byte {at}, where a chunk should start, are not a \
+                     chunk"
+                ),
+            }),
+        }
+    }
+
+    if let Some(d) = wav.data
+        && d.declared == 0
+    {
+        let follow = match junk_at {
+            Some(at) if at == d.offset => format!(
+                ", though {} bytes follow it (a recording that was never finished)",
+                file_len - at
+            ),
+            _ => String::new(),
+        };
+        findings.push(Finding {
+            code: Code::DataSizeZero,
+            message: format!("the data chunk is empty (size 0){follow}"),
+        });
+    }
+
+    let riff_end = u64::from(wav.riff_size) + 8;
+    if wav.riff_size == UNSET || wav.riff_size == 0 {
+        findings.push(Finding {
+            code: Code::RiffSizeMismatch,
+            message: format!(
+                "the RIFF size is unset ({:#010X}); the file is {file_len} bytes",
+                wav.riff_size
+            ),
+        });
+    } else if riff_end != file_len && !(truncated && riff_end > file_len) {
+        let message = if riff_end > file_len {
+            format!(
+                "the RIFF header says the file is {riff_end} bytes, it is {file_len} (cut off?)"
+            )
+        } else {
+            format!(
+                "the RIFF header says the file is {riff_end} bytes, but it is {file_len}: {} \
+                 byte(s) after the RIFF chunk",
+                file_len - riff_end
+            )
+        };
+        findings.push(Finding { code: Code::RiffSizeMismatch, message });
+    }
+
+    if !fmt_seen {
+        findings.push(Finding {
+            code: Code::FmtMissing,
+            message: "no fmt chunk: the file does not say its format".into(),
+        });
+    } else if data_before_fmt {
+        findings.push(Finding {
+            code: Code::ChunkOrder,
+            message: "the data chunk comes before the fmt chunk; strict parsers need fmt first"
+                .into(),
+        });
+    }
+    if wav.data.is_none() {
+        findings.push(Finding {
+            code: Code::DataMissing,
+            message: "no data chunk: the file holds no audio".into(),
+        });
+    }
+    wav.findings = findings;
+    Ok(wav)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::pcm16_header;
+    use std::io::Cursor;
+
+    fn parse_bytes(b: &[u8]) -> Wav {
+        parse(&mut Cursor::new(b), b.len() as u64).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn codes(w: &Wav) -> Vec<Code> {
+        w.findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn canonical_header_is_clean() {
+        let mut b = pcm16_header(48000, 1, 8).to_vec();
+        b.extend_from_slice(&[0; 8]);
+        let w = parse_bytes(&b);
+        assert!(w.findings.is_empty(), "{:?}", w.findings);
+        let fmt = w.fmt.unwrap_or_else(|| panic!("no fmt"));
+        assert_eq!((fmt.tag, fmt.channels, fmt.rate, fmt.bits), (1, 1, 48000, 16));
+        assert_eq!(w.data, Some(Data { offset: 44, declared: 8, available: 8 }));
+    }
+
+    #[test]
+    fn every_prefix_and_random_mutation_is_handled() {
+        // Never panics, whatever the bytes: every prefix of a file with extra chunks, and
+        // pseudo-random corruptions of it.
+        let mut b = b"RIFF\0\0\0\0WAVELIST\x05\0\0\0abcde\0".to_vec();
+        b.extend_from_slice(&pcm16_header(48000, 1, 6)[12..]);
+        b.extend_from_slice(&[1, 2, 3, 4, 5, 6]);
+        for n in 0..=b.len() {
+            let _ = parse_bytes(&b[..n]);
+        }
+        let mut x: u64 = 0x1234_5678;
+        for _ in 0..2000 {
+            let mut c = b.clone();
+            for _ in 0..4 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let i = (x as usize) % c.len();
+                c[i] = (x >> 32) as u8;
+            }
+            let _ = parse_bytes(&c);
+        }
+    }
+
+    #[test]
+    fn huge_sizes_are_not_trusted() {
+        let mut b = b"RIFF\xff\xff\xff\xffWAVEfmt \xff\xff\xff\x7f".to_vec();
+        b.extend_from_slice(&[1, 0, 1, 0]);
+        let w = parse_bytes(&b);
+        assert!(codes(&w).contains(&Code::TruncatedChunk), "{:?}", codes(&w));
+    }
+}
