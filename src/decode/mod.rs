@@ -497,7 +497,11 @@ impl Decoder {
     fn end(&mut self, unexpected_eof: bool) -> Result<Option<Chunk<'_>>> {
         self.finished = true;
         let got = self.stats.frames;
-        if got == 0 {
+        // A declared length we fall short of by more than a packet means the file is cut off.
+        let short_by = self.info.declared_frames.map(|d| d.saturating_sub(got)).unwrap_or(0);
+        let tolerance = u64::from(self.info.sample_rate / 20).max(4096); // 50 ms, or a packet
+        let truncated = unexpected_eof || short_by > tolerance;
+        if got == 0 && !truncated {
             return Err(if self.stats.bad_packets > 0 {
                 self.fail(format!(
                     "no packet could be decoded: damaged or not a {} stream",
@@ -507,10 +511,7 @@ impl Decoder {
                 self.fail("contains no audio (zero samples)".into())
             });
         }
-        // A declared length we fall short of by more than a packet means the file is cut off.
-        let short_by = self.info.declared_frames.map(|d| d.saturating_sub(got)).unwrap_or(0);
-        let tolerance = u64::from(self.info.sample_rate / 20).max(4096); // 50 ms, or a packet
-        if unexpected_eof || short_by > tolerance {
+        if truncated {
             return Err(self.fail(format!(
                 "truncated {} at {:.1} s{}",
                 self.info.format.to_uppercase(),

@@ -5,6 +5,7 @@
 
 mod check;
 mod convert;
+mod formats;
 mod hostile;
 mod names;
 mod util;
