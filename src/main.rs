@@ -17,6 +17,13 @@ use promptwav::{ConvertOptions, Profile, Record, Status, names, output, profile}
 use cli::{CheckArgs, CheckFormat, Cli, Command, ConvertArgs, ExitCode, NameArgs};
 
 fn main() {
+    // A panic inside one file's conversion is caught and reported as that file's failure; say
+    // so in one line instead of a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let at =
+            info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("promptwav: internal error{at}; please report the file that caused it");
+    }));
     let cli = Cli::parse();
     let code = match run(cli) {
         Ok(code) => code,

@@ -53,8 +53,22 @@ pub fn weights(speakers: &[Speaker]) -> Vec<f32> {
     raw.iter().map(|w| w / sum).collect()
 }
 
-/// Mixes `frames` frames of the planar channels to mono, appending to `out`.
+/// The largest magnitude passed on: 24 dB over full scale. Float sources can hold anything,
+/// NaN and infinities included; what the resampler gets is always finite and bounded.
+pub const MAX_MAGNITUDE: f32 = 16.0;
+
+/// Mixes `frames` frames of the planar channels to mono, appending to `out`. NaN becomes 0
+/// and every value is bounded by [`MAX_MAGNITUDE`].
 pub fn to_mono(planes: &[Vec<f32>], speakers: &[Speaker], frames: usize, out: &mut Vec<f32>) {
+    let start = out.len();
+    mix_into(planes, speakers, frames, out);
+    for x in &mut out[start..] {
+        // `clamp` keeps NaN, so NaN is mapped first; infinities clamp like any large value.
+        *x = if x.is_nan() { 0.0 } else { x.clamp(-MAX_MAGNITUDE, MAX_MAGNITUDE) };
+    }
+}
+
+fn mix_into(planes: &[Vec<f32>], speakers: &[Speaker], frames: usize, out: &mut Vec<f32>) {
     match planes {
         [] => {}
         [mono] => out.extend_from_slice(&mono[..frames]),
@@ -128,6 +142,18 @@ mod tests {
         planes[3][0] = 1.0;
         out.clear();
         to_mono(&planes, &layout, 1, &mut out);
+        assert_eq!(out, vec![0.0]);
+    }
+
+    #[test]
+    fn non_finite_values_are_tamed() {
+        let planes = vec![vec![f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e30, 0.5]];
+        let mut out = Vec::new();
+        to_mono(&planes, &[Speaker::FrontCenter], 5, &mut out);
+        assert_eq!(out, vec![0.0, MAX_MAGNITUDE, -MAX_MAGNITUDE, MAX_MAGNITUDE, 0.5]);
+        let stereo = vec![vec![f32::INFINITY], vec![f32::NEG_INFINITY]];
+        out.clear();
+        to_mono(&stereo, &[Speaker::FrontLeft, Speaker::FrontRight], 1, &mut out);
         assert_eq!(out, vec![0.0]);
     }
 

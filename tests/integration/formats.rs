@@ -23,7 +23,9 @@ fn manifest() -> Vec<Row> {
     let text = fs::read_to_string(fixture("manifest.tsv")).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let col = |name: &str| {
+        header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}"))
+    };
     let (p, e, c, k, r, f, x, re) = (
         col("path"),
         col("expected"),
@@ -56,7 +58,9 @@ fn read_float_wav(path: &Path) -> Vec<f32> {
     let mut r = hound::WavReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     match r.spec().sample_format {
         hound::SampleFormat::Float => r.samples::<f32>().map(|s| s.unwrap()).collect(),
-        hound::SampleFormat::Int => r.samples::<i32>().map(|s| s.unwrap() as f32 / 32768.0).collect(),
+        hound::SampleFormat::Int => {
+            r.samples::<i32>().map(|s| s.unwrap() as f32 / 32768.0).collect()
+        }
     }
 }
 
@@ -101,7 +105,10 @@ fn every_format_converts_to_the_reference() {
             continue;
         };
         if row.expected == "failed" {
-            if r["status"] != "failed" || r["error"].as_str().unwrap_or("").is_empty() || !r["output"].is_null() {
+            if r["status"] != "failed"
+                || r["error"].as_str().unwrap_or("").is_empty()
+                || !r["output"].is_null()
+            {
                 failures.push(format!("{}: should fail with a reason: {r}", row.path));
             }
             report.push(format!("{:<45} failed: {}", row.path, r["error"].as_str().unwrap_or("")));
@@ -117,7 +124,10 @@ fn every_format_converts_to_the_reference() {
         let got = ((bytes.len() - 44) / 2) as u64;
         let want = (row.frames * 48000).div_ceil(u64::from(row.sample_rate));
         if got != want {
-            failures.push(format!("{}: {got} frames, want ceil({} * 48000 / {}) = {want}", row.path, row.frames, row.sample_rate));
+            failures.push(format!(
+                "{}: {got} frames, want ceil({} * 48000 / {}) = {want}",
+                row.path, row.frames, row.sample_rate
+            ));
         }
         let (_, ours) = read_wav(&output);
         let reference = read_float_wav(&fixture(&row.reference));
@@ -134,7 +144,11 @@ fn every_format_converts_to_the_reference() {
         }
         // The container is found from the content, whatever the name says.
         let format = r["format"].as_str().unwrap_or("");
-        report.push(format!("{:<45} {format:<5} {:<10} SNR {snr:6.1} dB (needs {floor})", row.path, r["codec"].as_str().unwrap_or("")));
+        report.push(format!(
+            "{:<45} {format:<5} {:<10} SNR {snr:6.1} dB (needs {floor})",
+            row.path,
+            r["codec"].as_str().unwrap_or("")
+        ));
         let _ = &row.container;
     }
     eprintln!("{}", report.join("\n"));
@@ -163,7 +177,13 @@ fn an_mp3_named_wav_is_found_out() {
 #[test]
 fn the_bundled_prompts_convert_with_romanized_names() {
     let dir = tempdir();
-    let res = promptwav().arg("convert").arg(fixture("prompts")).arg("-o").arg(dir.path()).output().unwrap();
+    let res = promptwav()
+        .arg("convert")
+        .arg(fixture("prompts"))
+        .arg("-o")
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stdout));
     assert_eq!(
         files_under(dir.path()),

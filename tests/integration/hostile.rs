@@ -125,3 +125,143 @@ fn ctrl_c_stops_cleanly_with_exit_130() {
     let (complete, temporary) = audit_output(&out.join("in"), signal.len() as u64, rate);
     assert_eq!((complete, temporary), (converted, 0));
 }
+
+/// A small deterministic generator for mutations.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Eight kinds of damage to one file: bit flips, truncation, a lying chunk size, a header
+/// swapped for another format's, a zeroed run, a duplicated run, inserted junk, and a tiny head.
+fn mutations(data: &[u8], other: &[u8], rng: &mut Rng) -> Vec<Vec<u8>> {
+    let n = data.len().max(1);
+    let mut out = Vec::new();
+    let mut flipped = data.to_vec();
+    for _ in 0..1 + rng.below(12) {
+        if !flipped.is_empty() {
+            let i = rng.below(flipped.len());
+            flipped[i] ^= 1 << rng.below(8);
+        }
+    }
+    out.push(flipped);
+    out.push(data[..rng.below(n)].to_vec());
+    let mut lie = data.to_vec();
+    if lie.len() >= 8 {
+        // A size field somewhere in the first KB: RIFF/AIFF/MP4/Ogg/Matroska all have them.
+        let i = 4 + 4 * rng.below(lie.len().min(1024) / 4 - 1);
+        let v = [0u32, 1, 0x7FFF_FFFF, 0xFFFF_FFFF, rng.next() as u32][rng.below(5)];
+        lie[i..i + 4].copy_from_slice(&v.to_le_bytes());
+    }
+    out.push(lie);
+    let mut swapped = data.to_vec();
+    let k = 12.min(other.len()).min(swapped.len());
+    swapped[..k].copy_from_slice(&other[..k]);
+    out.push(swapped);
+    let mut zeroed = data.to_vec();
+    let start = rng.below(n);
+    let end = (start + 1 + rng.below(512)).min(zeroed.len());
+    zeroed[start.min(end)..end].iter_mut().for_each(|b| *b = 0);
+    out.push(zeroed);
+    let mut dup = data.to_vec();
+    let s = rng.below(n);
+    let e = (s + rng.below(2048)).min(data.len());
+    dup.splice(s.min(e)..s.min(e), data[s.min(e)..e].iter().copied());
+    out.push(dup);
+    let mut junk = data.to_vec();
+    let at = rng.below(n).min(junk.len());
+    let bytes: Vec<u8> = (0..1 + rng.below(64)).map(|_| rng.next() as u8).collect();
+    junk.splice(at..at, bytes);
+    out.push(junk);
+    out.push(data[..data.len().min(1 + rng.below(64))].to_vec());
+    out
+}
+
+#[test]
+fn mutated_fixtures_never_crash_convert_or_check() {
+    let dir = tempdir();
+    let inp = dir.path().join("mutants");
+    fs::create_dir(&inp).unwrap();
+    let mut sources: Vec<_> =
+        fs::read_dir(fixture("formats")).unwrap().flatten().map(|e| e.path()).collect();
+    sources.sort();
+    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let mut count = 0;
+    for (i, src) in sources.iter().enumerate() {
+        let data = fs::read(src).unwrap();
+        let other = fs::read(&sources[(i + 7) % sources.len()]).unwrap();
+        let ext = src.extension().and_then(|e| e.to_str()).unwrap_or("bin");
+        for (k, m) in mutations(&data, &other, &mut rng).into_iter().enumerate() {
+            fs::write(inp.join(format!("m{i:02}_{k}.{ext}")), m).unwrap();
+            count += 1;
+        }
+    }
+    assert!(count >= 300, "{count} mutants");
+
+    let out = dir.path().join("out");
+    let res = promptwav()
+        .args(["convert", "--json", "--jobs", "2"])
+        .arg(&inp)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert!(matches!(res.status.code(), Some(0 | 1)), "exit {:?}: {stderr}", res.status.code());
+    assert!(!stderr.contains("internal error"), "a panic: {stderr}");
+    let records = json_lines(&res.stdout);
+    assert_eq!(records.len(), count, "one record per input");
+    let converted: Vec<&serde_json::Value> =
+        records.iter().filter(|r| r["status"] == "converted").collect();
+    for r in &records {
+        assert!(r["status"] == "converted" || r["status"] == "failed", "{r}");
+        if r["status"] == "failed" {
+            let reason = r["error"].as_str().unwrap_or("");
+            assert!(!reason.is_empty() && !reason.contains("internal error"), "{r}");
+        }
+    }
+    // Every output is a complete WAV; nothing else (no temporary file) is left.
+    let written = files_under(&out);
+    assert_eq!(written.len(), converted.len(), "{written:?}");
+    for r in converted {
+        let bytes = fs::read(r["output"].as_str().unwrap()).unwrap();
+        assert_plain_header(&bytes, 48000);
+    }
+
+    let res = promptwav().args(["check", "--json"]).arg(&inp).output().unwrap();
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert!(
+        matches!(res.status.code(), Some(0 | 1)),
+        "check exit {:?}: {stderr}",
+        res.status.code()
+    );
+    assert!(!stderr.contains("internal error"), "a panic in check: {stderr}");
+    assert_eq!(json_lines(&res.stdout).len(), count, "one check record per input");
+}
+
+#[test]
+fn fuzzer_findings_stay_fixed() {
+    // Each file in fixtures/fuzz once crashed promptwav; now each converts or fails cleanly.
+    let dir = tempdir();
+    let res = promptwav()
+        .args(["convert", "--json"])
+        .arg(fixture("fuzz"))
+        .arg("-o")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert!(!stderr.contains("internal error"), "{stderr}");
+    for r in json_lines(&res.stdout) {
+        assert!(!r["error"].as_str().unwrap_or("").contains("internal error"), "{r}");
+    }
+}
