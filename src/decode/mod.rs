@@ -295,12 +295,16 @@ impl Decoder {
             .or(params.bits_per_coded_sample)
             .filter(|_| codec.starts_with("pcm") || codec == "flac" || codec == "alac");
 
-        // Gapless trimming symphonia does not do: AAC priming in MP4 (edit list or iTunSMPB).
+        // Gapless trimming symphonia does not do: AAC priming in MP4 (edit list or iTunSMPB),
+        // and the end padding of Opus in Matroska/WebM (`DiscardPadding`, which symphonia's
+        // reader drops; the Opus decoder drops the pre-skip itself).
         let (skip_front, limit) = if format == "mp4" && codec == "aac" {
             match mp4::gapless(path, sample_rate) {
                 Some(g) => (g.skip, g.frames),
                 None => (0, None),
             }
+        } else if matches!(format.as_str(), "webm" | "mkv") && codec == "opus" {
+            (0, opus::matroska_frames(path, track.id))
         } else {
             (0, None)
         };

@@ -1336,11 +1336,29 @@ mod tests {
         assert_eq!(matroska_frames(&path, 1), Some(48_000));
         assert_eq!(matroska_frames(&path, 2), None, "another track");
 
+        // Through the whole pipeline: exact length, no shift.
+        let mut d = crate::decode::Decoder::open(&path).unwrap();
+        assert_eq!(d.info().format, "webm");
+        assert_eq!(d.info().sample_rate, 48_000);
+        let mut got = Vec::new();
+        while let Some(chunk) = d.next_chunk().unwrap() {
+            got.extend_from_slice(&chunk.planes[0][..chunk.frames]);
+        }
+        assert_eq!(got.len(), 48_000);
+        let want = channel(&pcm, 2, 0);
+        assert_eq!(best_lag(&want, &got, 40), 0);
+
         // Without DiscardPadding there is nothing to cut: every decoded frame after the
         // pre-skip comes out.
         let plain = dir.path().join("b.webm");
         std::fs::write(&plain, webm(2, pre_skip, &packets, None)).unwrap();
         assert_eq!(matroska_frames(&plain, 1), None);
+        let mut d = crate::decode::Decoder::open(&plain).unwrap();
+        let mut n = 0;
+        while let Some(chunk) = d.next_chunk().unwrap() {
+            n += chunk.frames;
+        }
+        assert_eq!(n, packets.len() * 960 - usize::from(pre_skip));
     }
 
     #[test]
