@@ -308,7 +308,17 @@ impl Decoder {
         } else {
             (0, None)
         };
-        let declared_frames = limit.or(track.num_frames);
+        // Symphonia's Ogg reader counts Opus's pre-skip in `num_frames` (the last granule
+        // position), which the Opus decoder drops: take it off, or the length check below sees
+        // a file with a long pre-skip as truncated.
+        let num_frames = if format == "ogg" && codec == "opus" {
+            track
+                .num_frames
+                .map(|n| n.saturating_sub(u64::from(track.delay.unwrap_or(0))))
+        } else {
+            track.num_frames
+        };
+        let declared_frames = limit.or(num_frames);
         let eof_is_end = matches!(format.as_str(), "ogg" | "webm" | "mkv");
 
         Ok(Decoder {

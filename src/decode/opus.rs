@@ -1255,6 +1255,30 @@ mod tests {
         }
     }
 
+    /// A pre-skip longer than the length check's tolerance (mutagen's example file has 65535)
+    /// is not mistaken for a truncated file, and is dropped across packets.
+    #[test]
+    fn ogg_file_with_long_pre_skip() {
+        let dir = tempfile::tempdir().unwrap();
+        let pcm = signal(48_000, 1);
+        let (packets, _) = encode(&pcm, 1);
+        let pre_skip = 20_000u16;
+        let mut head = opus_pure::OpusHead::new(1, 48_000).unwrap();
+        head.pre_skip = pre_skip;
+        let mut writer = OggOpusWriter::new(Vec::new(), head).unwrap();
+        for p in &packets {
+            writer.write_packet(p).unwrap();
+        }
+        let path = dir.path().join("long.opus");
+        std::fs::write(&path, writer.finish().unwrap()).unwrap();
+        let mut d = crate::decode::Decoder::open(&path).unwrap();
+        let mut n = 0;
+        while let Some(chunk) = d.next_chunk().unwrap() {
+            n += chunk.frames;
+        }
+        assert_eq!(n, packets.len() * 960 - usize::from(pre_skip));
+    }
+
     // -- Matroska --------------------------------------------------------------------------
 
     fn el(id: u32, body: &[u8]) -> Vec<u8> {
