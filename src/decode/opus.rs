@@ -1279,6 +1279,72 @@ mod tests {
         assert_eq!(n, packets.len() * 960 - usize::from(pre_skip));
     }
 
+    /// Compares this decoder, through the whole decode pipeline, with libopus via ffmpeg on
+    /// the files listed (separated by `:`) in `PROMPTWAV_OPUS_FILES`:
+    /// `PROMPTWAV_OPUS_FILES=a.opus:b.webm cargo test --release opus_matches_ffmpeg -- --ignored --nocapture`.
+    /// Needs `ffmpeg` with libopus on the PATH.
+    #[test]
+    #[ignore = "needs ffmpeg with libopus and PROMPTWAV_OPUS_FILES"]
+    fn opus_matches_ffmpeg() {
+        let list = std::env::var("PROMPTWAV_OPUS_FILES").unwrap_or_default();
+        for file in list.split(':').filter(|f| !f.is_empty()) {
+            let out = std::process::Command::new("ffmpeg")
+                .args([
+                    "-v",
+                    "error",
+                    "-c:a",
+                    "libopus",
+                    "-request_sample_fmt",
+                    "flt",
+                    "-i",
+                ])
+                .arg(file)
+                .args(["-f", "f32le", "-"])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "ffmpeg failed on {file}");
+            let reference: Vec<f32> = out
+                .stdout
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            let mut d = crate::decode::Decoder::open(Path::new(file)).unwrap();
+            let mut planes: Vec<Vec<f32>> = Vec::new();
+            while let Some(chunk) = d.next_chunk().unwrap() {
+                planes.resize(chunk.planes.len(), Vec::new());
+                for (all, p) in planes.iter_mut().zip(chunk.planes) {
+                    all.extend_from_slice(&p[..chunk.frames]);
+                }
+            }
+            let channels = planes.len();
+            let ours = planes[0].len();
+            let theirs = reference.len() / channels;
+            let head = ours.min(theirs).min(96_000);
+            let lag = best_lag(
+                &channel(&reference, channels, 0)[..head],
+                &planes[0][..head],
+                2000.min(head as i64 / 4),
+            );
+            let (mut sig, mut err) = (0f64, 0f64);
+            for (i, frame) in reference.chunks_exact(channels).take(ours).enumerate() {
+                for (c, &r) in frame.iter().enumerate() {
+                    let e = f64::from(r) - f64::from(planes[c][i]);
+                    sig += f64::from(r) * f64::from(r);
+                    err += e * e;
+                }
+            }
+            let snr = 10.0 * (sig / err.max(1e-30)).log10();
+            let diff = ours as i64 - theirs as i64;
+            println!(
+                "{file}: {channels} ch, offset {lag}, length {ours} vs {theirs} ({diff:+}, {:+.3} ms), SNR {snr:.1} dB",
+                diff as f64 / 48.0
+            );
+            assert_eq!(lag, 0, "{file}: offset");
+            assert!(diff.abs() <= 48, "{file}: length");
+            assert!(snr > 100.0, "{file}: SNR");
+        }
+    }
+
     // -- Matroska --------------------------------------------------------------------------
 
     fn el(id: u32, body: &[u8]) -> Vec<u8> {
