@@ -312,16 +312,30 @@ impl Decoder {
             .or(params.bits_per_coded_sample)
             .filter(|_| codec.starts_with("pcm") || codec == "flac" || codec == "alac");
 
-        // Gapless trimming symphonia does not do: AAC priming in MP4 (edit list or iTunSMPB).
+        // Gapless trimming symphonia does not do: AAC priming in MP4 (edit list or iTunSMPB),
+        // and the end padding of Opus in Matroska/WebM (`DiscardPadding`, which symphonia's
+        // reader drops; the Opus decoder drops the pre-skip itself).
         let (skip_front, limit) = if format == "mp4" && codec == "aac" {
             match mp4::gapless(path, sample_rate) {
                 Some(g) => (g.skip, g.frames),
                 None => (0, None),
             }
+        } else if matches!(format.as_str(), "webm" | "mkv") && codec == "opus" {
+            (0, opus::matroska_frames(path, track.id))
         } else {
             (0, None)
         };
-        let declared_frames = limit.or(track.num_frames);
+        // Symphonia's Ogg reader counts Opus's pre-skip in `num_frames` (the last granule
+        // position), which the Opus decoder drops: take it off, or the length check below sees
+        // a file with a long pre-skip as truncated.
+        let num_frames = if format == "ogg" && codec == "opus" {
+            track
+                .num_frames
+                .map(|n| n.saturating_sub(u64::from(track.delay.unwrap_or(0))))
+        } else {
+            track.num_frames
+        };
+        let declared_frames = limit.or(num_frames);
         let eof_is_end = matches!(format.as_str(), "ogg" | "webm" | "mkv");
 
         Ok(Decoder {
