@@ -204,13 +204,6 @@ impl Decoder {
         file.seek(SeekFrom::Start(0))
             .map_err(|e| Error::with_source(path, Stage::Open, io_reason(&e), e))?;
         let sniffed = sniff(&head);
-        if sniffed == Sniffed::AmrWb {
-            return Err(Error::new(
-                path,
-                Stage::Probe,
-                "unsupported codec: AMR-WB; convert it with ffmpeg first (ffmpeg -i FILE out.wav)",
-            ));
-        }
 
         let (probe, codecs) = registries();
         let mss = MediaSourceStream::new(
@@ -222,10 +215,12 @@ impl Decoder {
         let reader = probe
             .probe(&Hint::new(), mss, FormatOptions::default(), MetadataOptions::default())
             .map_err(|e| match e {
-                _ if sniffed == Sniffed::Amr => Error::new(
+                // The AMR reader takes every single-channel AMR file; what it refuses is the
+                // rare multi-channel form.
+                _ if matches!(sniffed, Sniffed::Amr | Sniffed::AmrWb) => Error::new(
                     path,
                     Stage::Probe,
-                    "unsupported codec: AMR-NB; convert it with ffmpeg first (ffmpeg -i FILE out.wav)",
+                    "unsupported AMR file (multi-channel AMR); convert it with ffmpeg first (ffmpeg -i FILE out.wav)",
                 ),
                 SymError::IoError(io) => {
                     if io.kind() == std::io::ErrorKind::UnexpectedEof {
@@ -246,8 +241,13 @@ impl Decoder {
         }
         .to_string();
 
-        let track = match reader.default_track(TrackType::Audio) {
-            Some(track) => track.clone(),
+        // Symphonia's MP4 reader leaves an AMR track (3GP) without codec parameters.
+        let track = match reader
+            .default_track(TrackType::Audio)
+            .cloned()
+            .or_else(|| amr::track_in_mp4(reader.as_ref(), path))
+        {
+            Some(track) => track,
             None => {
                 let what = if reader.tracks().is_empty() {
                     "no audio in file".to_string()
