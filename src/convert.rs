@@ -286,7 +286,7 @@ fn extension_mismatch(input: &Path, format: &str) -> Option<String> {
         "wav" => &["wav", "wave", "bwf"],
         "mp3" => &["mp3", "mpga", "mpeg"],
         "mp2" | "mp1" => &["mp2", "mp1", "mpa", "mpga", "mp3"],
-        "mp4" => &["m4a", "mp4", "m4b", "m4v", "mov", "3gp", "3g2", "aac", "m4r"],
+        "mp4" => &["m4a", "mp4", "m4b", "m4v", "mov", "3gp", "3g2", "3ga", "aac", "m4r"],
         "ogg" => &["ogg", "oga", "opus", "ogv", "spx"],
         "webm" => &["webm", "weba", "mkv", "mka"],
         "mkv" => &["mkv", "mka", "webm"],
@@ -294,7 +294,7 @@ fn extension_mismatch(input: &Path, format: &str) -> Option<String> {
         "aiff" => &["aif", "aiff", "aifc"],
         "caf" => &["caf"],
         "aac" => &["aac", "adts"],
-        "amr" => &["amr", "3ga"],
+        "amr" => &["amr", "awb", "3ga"],
         _ => return None,
     };
     if fits.contains(&ext.as_str()) {

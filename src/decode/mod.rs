@@ -223,13 +223,6 @@ impl Decoder {
         file.seek(SeekFrom::Start(0))
             .map_err(|e| Error::with_source(path, Stage::Open, io_reason(&e), e))?;
         let sniffed = sniff(&head);
-        if sniffed == Sniffed::AmrWb {
-            return Err(Error::new(
-                path,
-                Stage::Probe,
-                "unsupported codec: AMR-WB; convert it with ffmpeg first (ffmpeg -i FILE out.wav)",
-            ));
-        }
 
         let (probe, codecs) = registries();
         let mss = MediaSourceStream::new(
@@ -239,10 +232,12 @@ impl Decoder {
         let reader = probe
             .probe(&Hint::new(), mss, FormatOptions::default(), MetadataOptions::default())
             .map_err(|e| match e {
-                _ if sniffed == Sniffed::Amr => Error::new(
+                // The AMR reader takes every single-channel AMR file; what it refuses is the
+                // rare multi-channel form.
+                _ if matches!(sniffed, Sniffed::Amr | Sniffed::AmrWb) => Error::new(
                     path,
                     Stage::Probe,
-                    "unsupported codec: AMR-NB; convert it with ffmpeg first (ffmpeg -i FILE out.wav)",
+                    "unsupported AMR file (multi-channel AMR); convert it with ffmpeg first (ffmpeg -i FILE out.wav)",
                 ),
                 SymError::IoError(io) => {
                     if io.kind() == std::io::ErrorKind::UnexpectedEof {
@@ -263,8 +258,13 @@ impl Decoder {
         }
         .to_string();
 
-        let track = match reader.default_track(TrackType::Audio) {
-            Some(track) => track.clone(),
+        // Symphonia's MP4 reader leaves an AMR track (3GP) without codec parameters.
+        let track = match reader
+            .default_track(TrackType::Audio)
+            .cloned()
+            .or_else(|| amr::track_in_mp4(reader.as_ref(), path))
+        {
+            Some(track) => track,
             None => {
                 let what = if reader.tracks().is_empty() {
                     "no audio in file".to_string()
@@ -329,9 +329,7 @@ impl Decoder {
         // position), which the Opus decoder drops: take it off, or the length check below sees
         // a file with a long pre-skip as truncated.
         let num_frames = if format == "ogg" && codec == "opus" {
-            track
-                .num_frames
-                .map(|n| n.saturating_sub(u64::from(track.delay.unwrap_or(0))))
+            track.num_frames.map(|n| n.saturating_sub(u64::from(track.delay.unwrap_or(0))))
         } else {
             track.num_frames
         };

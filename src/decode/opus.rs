@@ -81,9 +81,7 @@ impl OpusHead {
     /// decoder cannot play).
     pub fn parse(data: &[u8]) -> SymResult<OpusHead> {
         if data.len() < 8 || &data[..8] != b"OpusHead" {
-            return Err(SymError::DecodeError(
-                "opus: the codec header is not an OpusHead",
-            ));
+            return Err(SymError::DecodeError("opus: the codec header is not an OpusHead"));
         }
         if data.len() < 19 {
             return Err(SymError::DecodeError("opus: the OpusHead is truncated"));
@@ -95,9 +93,7 @@ impl OpusHead {
         }
         let channels = data[9];
         if channels == 0 {
-            return Err(SymError::DecodeError(
-                "opus: the OpusHead declares zero channels",
-            ));
+            return Err(SymError::DecodeError("opus: the OpusHead declares zero channels"));
         }
         let pre_skip = u16::from_le_bytes([data[10], data[11]]);
         let input_rate = u32::from_le_bytes([data[12], data[13], data[14], data[15]]);
@@ -128,10 +124,7 @@ impl OpusHead {
                 }
                 let decoded = usize::from(stream_count) + usize::from(coupled_count);
                 let mapping = data[21..need].to_vec();
-                if mapping
-                    .iter()
-                    .any(|&m| m != 255 && usize::from(m) >= decoded)
-                {
+                if mapping.iter().any(|&m| m != 255 && usize::from(m) >= decoded) {
                     return Err(SymError::DecodeError(
                         "opus: the OpusHead maps a channel to a stream that does not exist",
                     ));
@@ -182,21 +175,9 @@ fn vorbis_positions(channels: u8) -> Option<&'static [Position]> {
     const STEREO: &[P] = &[P::FRONT_LEFT, P::FRONT_RIGHT];
     const C3: &[P] = &[P::FRONT_LEFT, P::FRONT_CENTER, P::FRONT_RIGHT];
     const C4: &[P] = &[P::FRONT_LEFT, P::FRONT_RIGHT, P::REAR_LEFT, P::REAR_RIGHT];
-    const C5: &[P] = &[
-        P::FRONT_LEFT,
-        P::FRONT_CENTER,
-        P::FRONT_RIGHT,
-        P::REAR_LEFT,
-        P::REAR_RIGHT,
-    ];
-    const C6: &[P] = &[
-        P::FRONT_LEFT,
-        P::FRONT_CENTER,
-        P::FRONT_RIGHT,
-        P::REAR_LEFT,
-        P::REAR_RIGHT,
-        P::LFE1,
-    ];
+    const C5: &[P] = &[P::FRONT_LEFT, P::FRONT_CENTER, P::FRONT_RIGHT, P::REAR_LEFT, P::REAR_RIGHT];
+    const C6: &[P] =
+        &[P::FRONT_LEFT, P::FRONT_CENTER, P::FRONT_RIGHT, P::REAR_LEFT, P::REAR_RIGHT, P::LFE1];
     const C7: &[P] = &[
         P::FRONT_LEFT,
         P::FRONT_CENTER,
@@ -305,11 +286,7 @@ impl OpusDecoder {
                         .map_err(|_| SymError::Unsupported("opus: unsupported channel count"))?;
                 d.gain_q8 = i32::from(head.output_gain_q8);
                 let source_of = (0..usize::from(head.channels)).map(Some).collect();
-                (
-                    Inner::Single(Box::new(d)),
-                    usize::from(head.channels),
-                    source_of,
-                )
+                (Inner::Single(Box::new(d)), usize::from(head.channels), source_of)
             }
             1 => {
                 let channels = usize::from(head.channels);
@@ -419,9 +396,7 @@ impl OpusDecoder {
             Ok(result) => result.map_err(codec_error)?,
             Err(_) => {
                 self.inner.reset();
-                return Err(SymError::DecodeError(
-                    "opus: the decoder failed on this packet",
-                ));
+                return Err(SymError::DecodeError("opus: the decoder failed on this packet"));
             }
         };
         let n = n.min(MAX_PACKET_SAMPLES);
@@ -492,11 +467,7 @@ impl AudioDecoder for OpusDecoder {
 
 static SUPPORTED: [SupportedAudioCodec; 1] = [SupportedAudioCodec {
     id: CODEC_ID_OPUS,
-    info: CodecInfo {
-        short_name: "opus",
-        long_name: "Opus (opus-pure)",
-        profiles: &[],
-    },
+    info: CodecInfo { short_name: "opus", long_name: "Opus (opus-pure)", profiles: &[] },
 }];
 
 impl RegisterableAudioDecoder for OpusDecoder {
@@ -547,11 +518,7 @@ fn ebml_vint(data: &[u8], pos: &mut usize, keep_marker: bool) -> Option<Option<u
     }
     let bytes = data.get(*pos..*pos + len)?;
     *pos += len;
-    let mut value = if keep_marker {
-        u64::from(first)
-    } else {
-        u64::from(first) & (0xFF >> len)
-    };
+    let mut value = if keep_marker { u64::from(first) } else { u64::from(first) & (0xFF >> len) };
     for &b in &bytes[1..] {
         value = (value << 8) | u64::from(b);
     }
@@ -712,9 +679,7 @@ impl MkvOpusTrack {
 /// it.
 pub fn matroska_frames(path: &Path, track_number: u32) -> Option<u64> {
     let file = File::open(path).ok()?;
-    let mut reader = EbmlReader {
-        inner: BufReader::with_capacity(64 * 1024, file),
-    };
+    let mut reader = EbmlReader { inner: BufReader::with_capacity(64 * 1024, file) };
     let track = u64::from(track_number);
     let mut found = MkvOpusTrack::default();
     let mut buf = Vec::new();
@@ -753,9 +718,9 @@ pub fn matroska_frames(path: &Path, track_number: u32) -> Option<u64> {
                     }
                 }
             }),
-            mkv_id::SIMPLE_BLOCK => reader
-                .body(size, &mut buf)
-                .map(|()| found.block(track, &buf, None)),
+            mkv_id::SIMPLE_BLOCK => {
+                reader.body(size, &mut buf).map(|()| found.block(track, &buf, None))
+            }
             mkv_id::BLOCK_GROUP => reader.body(size, &mut buf).map(|()| {
                 let mut block = None;
                 let mut discard = None;
@@ -784,12 +749,7 @@ pub fn matroska_frames(path: &Path, track_number: u32) -> Option<u64> {
     if found.discard == 0 {
         return None;
     }
-    Some(
-        found
-            .samples
-            .saturating_sub(found.pre_skip)
-            .saturating_sub(found.discard),
-    )
+    Some(found.samples.saturating_sub(found.pre_skip).saturating_sub(found.discard))
 }
 
 #[cfg(test)]
@@ -916,10 +876,7 @@ mod tests {
     #[test]
     fn head_parses_family_0_and_1() {
         let mono = OpusHead::parse(&head_bytes(1, 312, -256, 0, &[])).unwrap();
-        assert_eq!(
-            (mono.channels, mono.pre_skip, mono.output_gain_q8),
-            (1, 312, -256)
-        );
+        assert_eq!((mono.channels, mono.pre_skip, mono.output_gain_q8), (1, 312, -256));
         assert_eq!((mono.stream_count, mono.coupled_count), (1, 0));
         let stereo = OpusHead::parse(&head_bytes(2, 3840, 0, 0, &[])).unwrap();
         assert_eq!((stereo.stream_count, stereo.coupled_count), (1, 1));
@@ -940,15 +897,9 @@ mod tests {
         }
         let mut version = head_bytes(2, 312, 0, 0, &[]);
         version[8] = 0x10;
-        assert!(matches!(
-            OpusHead::parse(&version),
-            Err(SymError::Unsupported(_))
-        ));
+        assert!(matches!(OpusHead::parse(&version), Err(SymError::Unsupported(_))));
         let zero = head_bytes(0, 312, 0, 0, &[]);
-        assert!(matches!(
-            OpusHead::parse(&zero),
-            Err(SymError::DecodeError(_))
-        ));
+        assert!(matches!(OpusHead::parse(&zero), Err(SymError::DecodeError(_))));
         assert!(OpusHead::parse(&head_bytes(3, 312, 0, 0, &[])).is_err());
         assert!(OpusHead::parse(&head_bytes(2, 312, 0, 1, &[0, 0, 0, 1])).is_err());
         assert!(OpusHead::parse(&head_bytes(2, 312, 0, 1, &[1, 2, 0, 1])).is_err());
@@ -989,8 +940,7 @@ mod tests {
         ));
         // No header at all: mono and stereo are implied, more is refused.
         let mut none = AudioCodecParameters::new();
-        none.for_codec(CODEC_ID_OPUS)
-            .with_channels(Channels::Discrete(2));
+        none.for_codec(CODEC_ID_OPUS).with_channels(Channels::Discrete(2));
         let dec = OpusDecoder::try_new(&none, &opts).unwrap();
         assert_eq!(dec.head().pre_skip, 0);
         none.with_channels(Channels::Discrete(6));
@@ -1022,11 +972,7 @@ mod tests {
         let (planes, channels) = decode_all(&mut dec, &packets);
         assert_eq!(channels, Channels::Positioned(Position::FRONT_CENTER));
         assert_eq!(planes.len(), 1);
-        assert_eq!(
-            planes[0].len(),
-            frames,
-            "exact length after pre-skip and end trim"
-        );
+        assert_eq!(planes[0].len(), frames, "exact length after pre-skip and end trim");
         assert_eq!(best_lag(&pcm, &planes[0], 40), 0, "no time shift");
         let snr = snr_db(&pcm, &planes[0]);
         assert!(snr > 15.0, "SNR {snr:.1} dB");
@@ -1066,10 +1012,7 @@ mod tests {
             OpusDecoder::try_new(&params(head_bytes(2, pre_skip, 0, 0, &[]), 48_000), &opts)
                 .unwrap();
         let (planes, channels) = decode_all(&mut dec, &packets);
-        assert_eq!(
-            channels,
-            Channels::Positioned(Position::FRONT_LEFT | Position::FRONT_RIGHT)
-        );
+        assert_eq!(channels, Channels::Positioned(Position::FRONT_LEFT | Position::FRONT_RIGHT));
         for (c, plane) in planes.iter().enumerate() {
             let want = channel(&pcm, 2, c);
             let snr = snr_db(&want, plane);
@@ -1077,11 +1020,9 @@ mod tests {
         }
 
         // +6.02 dB of output gain (Q7.8) doubles the amplitude.
-        let mut loud = OpusDecoder::try_new(
-            &params(head_bytes(2, pre_skip, 1541, 0, &[]), 48_000),
-            &opts,
-        )
-        .unwrap();
+        let mut loud =
+            OpusDecoder::try_new(&params(head_bytes(2, pre_skip, 1541, 0, &[]), 48_000), &opts)
+                .unwrap();
         let (louder, _) = decode_all(&mut loud, &packets);
         let energy = |x: &[f32]| x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>();
         let ratio = (energy(&louder[0]) / energy(&planes[0])).sqrt();
@@ -1115,9 +1056,7 @@ mod tests {
             (x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / x.len() as f64).sqrt()
         };
         for (c, &pos) in positions.iter().enumerate() {
-            let plane = layout_out
-                .get_canonical_index_for_positioned_channel(pos)
-                .unwrap();
+            let plane = layout_out.get_canonical_index_for_positioned_channel(pos).unwrap();
             let want = rms(&channel(&pcm, channels, c));
             let got = rms(&planes[plane][2000..]);
             // The LFE stream is coded narrow-band: only check it is there.
@@ -1136,12 +1075,10 @@ mod tests {
         let head = head_bytes(channels as u8, 0, 0, 1, &extra);
         let mut dec = OpusDecoder::try_new(&params(head, 48_000), &opts).unwrap();
         let (swapped_planes, _) = decode_all(&mut dec, &packets);
-        let fl = layout_out
-            .get_canonical_index_for_positioned_channel(Position::FRONT_LEFT)
-            .unwrap();
-        let fr = layout_out
-            .get_canonical_index_for_positioned_channel(Position::FRONT_RIGHT)
-            .unwrap();
+        let fl =
+            layout_out.get_canonical_index_for_positioned_channel(Position::FRONT_LEFT).unwrap();
+        let fr =
+            layout_out.get_canonical_index_for_positioned_channel(Position::FRONT_RIGHT).unwrap();
         assert_eq!(swapped_planes[fl], planes[fr]);
         assert_eq!(swapped_planes[fr], planes[fl]);
     }
@@ -1170,10 +1107,7 @@ mod tests {
                 Err(e) => panic!("{data:?}: {e}"),
             }
         }
-        assert!(matches!(
-            dec.decode(&packet(&[], 0)),
-            Err(SymError::DecodeError(_))
-        ));
+        assert!(matches!(dec.decode(&packet(&[], 0)), Err(SymError::DecodeError(_))));
         // Random garbage and cut packets: never a panic.
         let mut seed = 0x9E37_79B9_7F4A_7C15u64;
         for p in &packets {
@@ -1246,11 +1180,7 @@ mod tests {
             }
             assert_eq!(got[0].len(), frames, "{channels} channels: length");
             let want = channel(&pcm, channels, 0);
-            assert_eq!(
-                best_lag(&want, &got[0], 40),
-                0,
-                "{channels} channels: shift"
-            );
+            assert_eq!(best_lag(&want, &got[0], 40), 0, "{channels} channels: shift");
             assert!(snr_db(&want, &got[0]) > 12.0);
         }
     }
@@ -1289,15 +1219,7 @@ mod tests {
         let list = std::env::var("PROMPTWAV_OPUS_FILES").unwrap_or_default();
         for file in list.split(':').filter(|f| !f.is_empty()) {
             let out = std::process::Command::new("ffmpeg")
-                .args([
-                    "-v",
-                    "error",
-                    "-c:a",
-                    "libopus",
-                    "-request_sample_fmt",
-                    "flt",
-                    "-i",
-                ])
+                .args(["-v", "error", "-c:a", "libopus", "-request_sample_fmt", "flt", "-i"])
                 .arg(file)
                 .args(["-f", "f32le", "-"])
                 .output()
@@ -1348,11 +1270,7 @@ mod tests {
     // -- Matroska --------------------------------------------------------------------------
 
     fn el(id: u32, body: &[u8]) -> Vec<u8> {
-        let mut v: Vec<u8> = id
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|&b| b == 0)
-            .collect();
+        let mut v: Vec<u8> = id.to_be_bytes().into_iter().skip_while(|&b| b == 0).collect();
         v.push(0x01);
         v.extend_from_slice(&(body.len() as u64).to_be_bytes()[1..]);
         v.extend_from_slice(body);
@@ -1380,10 +1298,7 @@ mod tests {
         entry.extend(uint_el(0x83, 2));
         entry.extend(el(0x86, b"A_OPUS"));
         entry.extend(el(0x63A2, &head_bytes(channels, pre_skip, 0, 0, &[])));
-        entry.extend(uint_el(
-            0x56AA,
-            u64::from(pre_skip) * 1_000_000_000 / 48_000,
-        ));
+        entry.extend(uint_el(0x56AA, u64::from(pre_skip) * 1_000_000_000 / 48_000));
         entry.extend(el(0xE1, &audio));
         let tracks = el(0xAE, &entry);
 
@@ -1407,9 +1322,7 @@ mod tests {
         segment.extend(el(0x1654_AE6B, &tracks));
         segment.extend(el(0x1F43_B675, &cluster));
         // A live recorder's segment: unknown size.
-        file.extend([
-            0x18, 0x53, 0x80, 0x67, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-        ]);
+        file.extend([0x18, 0x53, 0x80, 0x67, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
         file.extend(segment);
         file
     }
