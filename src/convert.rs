@@ -6,7 +6,6 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::io::BufWriter;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -105,8 +104,7 @@ pub fn convert_via(
     settings: &Settings<'_>,
 ) -> Result<Converted> {
     let decoder = Decoder::open(input)?;
-    let write_err = |e: std::io::Error| Error::with_source(dest, Stage::Write, io_reason(&e), e);
-    let mut tmp = TempFile::create(work_dir).map_err(write_err)?;
+    let mut tmp = TempFile::create(work_dir).map_err(|e| write_err(dest, e))?;
     let target_rate = profile.sample_rate;
     let source_rate = decoder.info().sample_rate;
     let source = decoder.info().clone();
@@ -115,8 +113,7 @@ pub fn convert_via(
 
     let (stats, output_frames, clipped) = with_resampler(source_rate, target_rate, |resampler| {
         let file = tmp.file();
-        let mut writer = Pcm16Writer::new(BufWriter::with_capacity(256 * 1024, file), target_rate)
-            .map_err(|e| hound_err(dest, e))?;
+        let mut writer = Pcm16Writer::new(file, target_rate).map_err(|e| write_err(dest, e))?;
         let mut quantizer = Quantizer::new();
         let mut resampled = Vec::new();
         let mut pcm = Vec::new();
@@ -126,11 +123,12 @@ pub fn convert_via(
                 Some(mono) => resampler.push(mono, &mut resampled),
                 None => resampler.finish(&mut resampled),
             }
-            if resampled.len() >= 16 * 1024 || mono.is_none() {
+            // Writes of 64 KB or more go straight to the file: no buffering layer needed.
+            if resampled.len() >= 32 * 1024 || mono.is_none() {
                 pcm.clear();
                 quantizer.quantize(&resampled, &mut pcm);
                 resampled.clear();
-                writer.write(&pcm).map_err(|e| hound_err(dest, e))?;
+                writer.write(&pcm).map_err(|e| write_err(dest, e))?;
             }
             Ok(())
         };
@@ -151,7 +149,7 @@ pub fn convert_via(
         };
         sink(None)?;
         let output_frames = writer.samples();
-        writer.finish().map_err(|e| hound_err(dest, e))?;
+        writer.finish().map_err(|e| write_err(dest, e))?;
         Ok::<_, Error>((stats, output_frames, quantizer.clipped()))
     })
     .map_err(|e| Error::new(input, Stage::Resample, e))??;
@@ -186,7 +184,7 @@ pub fn convert_via(
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Error::new(dest, Stage::Write, "output already exists (use --force to overwrite)")
         } else {
-            write_err(e)
+            write_err(dest, e)
         }
     })?;
     Ok(Converted {
@@ -269,14 +267,8 @@ fn decode_on_thread(
     })
 }
 
-fn hound_err(dest: &Path, e: hound::Error) -> Error {
-    match e {
-        hound::Error::IoError(io) => Error::with_source(dest, Stage::Write, io_reason(&io), io),
-        hound::Error::TooWide => {
-            Error::new(dest, Stage::Write, "too long for a WAV file (over 4 GB)")
-        }
-        other => Error::with_source(dest, Stage::Write, "cannot write WAV", other),
-    }
+fn write_err(dest: &Path, e: std::io::Error) -> Error {
+    Error::with_source(dest, Stage::Write, io_reason(&e), e)
 }
 
 /// Extensions that name each container, for telling a person the name lies.

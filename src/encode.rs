@@ -9,30 +9,14 @@
 //!   the same bytes.
 //! - Values past full scale are clipped to the 16-bit range and counted.
 
-use std::io::{Seek, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 
 /// The seed of the dither generator: fixed, so output is reproducible.
 pub const DITHER_SEED: u64 = 0x05EE_D0FD_17E4;
 
-/// A small, fast generator (xorshift64*), enough for dither noise.
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn next_u32(&mut self) -> u32 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as u32
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u32() >> 8) as f32 * (1.0 / 16_777_216.0)
-    }
-}
+/// Independent generator lanes: samples are dithered eight at a time, one lane each, so the
+/// loop has no serial dependency and compiles to vector code.
+const LANES: usize = 8;
 
 /// Rounds to the nearest integer (ties to even) without a libm call. Exact for |x| < 2^22.
 #[inline(always)]
@@ -44,7 +28,8 @@ fn round(x: f32) -> f32 {
 /// Float to 16-bit conversion with dither and clip counting.
 #[derive(Debug, Clone)]
 pub struct Quantizer {
-    rng: Rng,
+    /// xorshift32 states, one per lane; never zero.
+    lanes: [u32; LANES],
     clipped: u64,
 }
 
@@ -57,7 +42,17 @@ impl Default for Quantizer {
 impl Quantizer {
     /// A quantizer with the fixed seed.
     pub fn new() -> Self {
-        Quantizer { rng: Rng(DITHER_SEED), clipped: 0 }
+        let mut lanes = [0u32; LANES];
+        let mut x = DITHER_SEED;
+        for lane in &mut lanes {
+            // splitmix64 spreads the seed over the lanes.
+            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            *lane = ((z ^ (z >> 31)) as u32) | 1;
+        }
+        Quantizer { lanes, clipped: 0 }
     }
 
     /// Samples clipped so far.
@@ -67,24 +62,57 @@ impl Quantizer {
 
     /// Converts `input` (nominal range [-1, 1)) to 16-bit samples appended to `out`.
     pub fn quantize(&mut self, input: &[f32], out: &mut Vec<i16>) {
-        out.reserve(input.len());
-        for &x in input {
-            // NaN becomes 0; infinities clip.
-            let y = if x.is_nan() { 0.0 } else { (x * 32768.0).clamp(-65536.0, 65536.0) };
-            let r = round(y);
-            let v = if r == y {
-                r
-            } else {
-                let tpdf = self.rng.unit() - self.rng.unit();
-                round(y + tpdf)
-            };
-            let clamped = v.clamp(-32768.0, 32767.0);
-            if clamped != v {
-                self.clipped += 1;
+        let start = out.len();
+        out.resize(start + input.len(), 0);
+        let dst = &mut out[start..];
+        let mut clipped = 0u64;
+        let mut chunks = input.chunks_exact(LANES);
+        let mut outs = dst.chunks_exact_mut(LANES);
+        // Whole groups of LANES samples, written so that the compiler vectorizes them: the
+        // lane states live in a local array, the results in fixed-size arrays.
+        for (src, dst) in (&mut chunks).zip(&mut outs) {
+            let mut states = self.lanes;
+            let mut values = [0f32; LANES];
+            let mut over = [0u32; LANES];
+            for i in 0..LANES {
+                let (v, o) = one(src[i], &mut states[i]);
+                values[i] = v;
+                over[i] = u32::from(o);
             }
-            out.push(clamped as i16);
+            self.lanes = states;
+            for i in 0..LANES {
+                dst[i] = values[i] as i32 as i16;
+            }
+            clipped += u64::from(over.iter().sum::<u32>());
         }
+        for (i, (&x, d)) in chunks.remainder().iter().zip(outs.into_remainder()).enumerate() {
+            let (v, o) = one(x, &mut self.lanes[i]);
+            *d = v as i32 as i16;
+            clipped += u64::from(o);
+        }
+        self.clipped += clipped;
     }
+}
+
+/// One sample: a value on the 16-bit grid is kept; others get TPDF dither of ±1 LSB (the
+/// difference of two uniform 16-bit numbers from one step of the lane's xorshift32). Returns
+/// the value, already within the 16-bit range, and whether it had to be clipped.
+#[inline(always)]
+fn one(x: f32, state: &mut u32) -> (f32, bool) {
+    let mut s = *state;
+    s ^= s << 13;
+    s ^= s >> 17;
+    s ^= s << 5;
+    *state = s;
+    let tpdf = ((s >> 16) as i32 - (s & 0xFFFF) as i32) as f32 * (1.0 / 65536.0);
+    // NaN becomes 0 (x == x is false only for NaN); infinities clip.
+    #[allow(clippy::eq_op)]
+    let x = if x == x { x } else { 0.0 };
+    let y = (x * 32768.0).clamp(-65536.0, 65536.0);
+    let r = round(y);
+    let v = if r == y { r } else { round(y + tpdf) };
+    let clamped = v.clamp(-32768.0, 32767.0);
+    (clamped, clamped != v)
 }
 
 /// The WAV header of a 16-bit PCM file, as [`Pcm16Writer`] writes it.
@@ -110,34 +138,40 @@ pub fn pcm16_header(rate: u32, channels: u16, data_bytes: u32) -> [u8; 44] {
 /// The largest number of 16-bit mono samples a WAV file can hold (its sizes are 32-bit).
 pub const MAX_SAMPLES: u64 = (u32::MAX as u64 - 36) / 2;
 
-/// Writes a mono 16-bit PCM WAV through hound, which writes exactly the 44-byte header above.
+/// Writes a mono 16-bit PCM WAV: the header of [`pcm16_header`], then the samples; the sizes
+/// are written into the header by [`Pcm16Writer::finish`].
+///
+/// Written by hand rather than with hound: the samples go out as one byte copy per chunk
+/// (hound writes sample by sample), and the telephony codecs hound lacks (u-law, A-law)
+/// need the same writer.
 pub struct Pcm16Writer<W: Write + Seek> {
-    inner: hound::WavWriter<W>,
+    inner: W,
+    rate: u32,
     samples: u64,
+    bytes: Vec<u8>,
 }
 
 impl<W: Write + Seek> Pcm16Writer<W> {
     /// Starts a mono file at `rate` Hz.
-    pub fn new(writer: W, rate: u32) -> Result<Self, hound::Error> {
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: rate,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        Ok(Pcm16Writer { inner: hound::WavWriter::new(writer, spec)?, samples: 0 })
+    pub fn new(mut writer: W, rate: u32) -> io::Result<Self> {
+        writer.write_all(&pcm16_header(rate, 1, 0))?;
+        Ok(Pcm16Writer { inner: writer, rate, samples: 0, bytes: Vec::new() })
     }
 
-    /// Appends samples.
-    pub fn write(&mut self, samples: &[i16]) -> Result<(), hound::Error> {
+    /// Appends samples. Fails with `FileTooLarge` past the 4 GB a WAV can hold.
+    pub fn write(&mut self, samples: &[i16]) -> io::Result<()> {
         if self.samples + samples.len() as u64 > MAX_SAMPLES {
-            return Err(hound::Error::TooWide);
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                "too long for a WAV file (over 4 GB)",
+            ));
         }
-        let mut w = self.inner.get_i16_writer(samples.len() as u32);
-        for &s in samples {
-            w.write_sample(s);
+        self.bytes.clear();
+        self.bytes.resize(samples.len() * 2, 0);
+        for (d, s) in self.bytes.chunks_exact_mut(2).zip(samples) {
+            d.copy_from_slice(&s.to_le_bytes());
         }
-        w.flush()?;
+        self.inner.write_all(&self.bytes)?;
         self.samples += samples.len() as u64;
         Ok(())
     }
@@ -147,9 +181,15 @@ impl<W: Write + Seek> Pcm16Writer<W> {
         self.samples
     }
 
-    /// Writes the final sizes into the header and hands back nothing: the writer is flushed.
-    pub fn finish(self) -> Result<(), hound::Error> {
-        self.inner.finalize()
+    /// Writes the final sizes into the header and flushes; hands back the writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        // Bounded by MAX_SAMPLES, so it fits.
+        let data = u32::try_from(self.samples * 2).unwrap_or(u32::MAX);
+        self.inner.seek(SeekFrom::Start(0))?;
+        self.inner.write_all(&pcm16_header(self.rate, 1, data))?;
+        self.inner.seek(SeekFrom::End(0))?;
+        self.inner.flush()?;
+        Ok(self.inner)
     }
 }
 
@@ -197,13 +237,16 @@ mod tests {
     }
 
     #[test]
-    fn hound_writes_the_canonical_header() {
-        let mut cursor = std::io::Cursor::new(Vec::new());
-        let mut w = Pcm16Writer::new(&mut cursor, 48000).unwrap_or_else(|e| panic!("{e}"));
-        w.write(&[1, -2, 3]).unwrap_or_else(|e| panic!("{e}"));
-        w.finish().unwrap_or_else(|e| panic!("{e}"));
-        let bytes = cursor.into_inner();
-        assert_eq!(bytes.len(), 44 + 6);
-        assert_eq!(bytes[..44], pcm16_header(48000, 1, 6));
+    fn writes_the_canonical_header_and_hound_reads_it() {
+        let mut w = Pcm16Writer::new(std::io::Cursor::new(Vec::new()), 48000).unwrap();
+        w.write(&[1, -2, 3]).unwrap();
+        w.write(&[i16::MIN, i16::MAX]).unwrap();
+        let bytes = w.finish().unwrap().into_inner();
+        assert_eq!(bytes.len(), 44 + 10);
+        assert_eq!(bytes[..44], pcm16_header(48000, 1, 10));
+        let mut r = hound::WavReader::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(r.spec().sample_rate, 48000);
+        let samples: Vec<i16> = r.samples::<i16>().map(|s| s.unwrap()).collect();
+        assert_eq!(samples, vec![1, -2, 3, i16::MIN, i16::MAX]);
     }
 }
