@@ -1,8 +1,13 @@
-//! Encoding: mono f32 ► 16-bit PCM WAV with the plain 44-byte header.
+//! Encoding: mono f32 ► a WAV file: 16-bit PCM with the plain 44-byte header, or G.711 (u-law or
+//! A-law) with the header strict parsers expect of a non-PCM WAV.
 //!
 //! Guarantees:
-//! - The header is the canonical 44 bytes: `RIFF`, `WAVE`, a 16-byte `fmt ` chunk with format
+//! - PCM: the header is the canonical 44 bytes: `RIFF`, `WAVE`, a 16-byte `fmt ` chunk with format
 //!   tag 1 (PCM, never WAVE_FORMAT_EXTENSIBLE), then `data`; no other chunk, sizes exact.
+//! - G.711: `RIFF`, `WAVE`, an 18-byte `fmt ` chunk (WAVEFORMATEX: format tag 7 for u-law or 6
+//!   for A-law, 8 bits, block align 1, cbSize 0), a `fact` chunk with the number of samples, then
+//!   `data` (with its pad byte when the sample count is odd): what the RIFF specification asks of
+//!   every non-PCM format. Each sample is the G.711 code whose value is nearest the 16-bit sample.
 //! - Float to 16-bit: a value already on the 16-bit grid is kept exactly (so a 16-bit or 8-bit
 //!   source, and digital silence, come through bit-exact); any other value gets TPDF dither of
 //!   ±1 LSB from a generator seeded the same way for every file, so the same input always gives
@@ -193,6 +198,229 @@ impl<W: Write + Seek> Pcm16Writer<W> {
     }
 }
 
+/// The G.711 companding laws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum G711 {
+    /// µ-law (North America, Japan): WAV format tag 7.
+    Mulaw,
+    /// A-law (Europe and most other countries): WAV format tag 6.
+    Alaw,
+}
+
+impl G711 {
+    /// The WAV format tag.
+    pub fn format_tag(self) -> u16 {
+        match self {
+            G711::Mulaw => 7,
+            G711::Alaw => 6,
+        }
+    }
+
+    /// The 16-bit value a code stands for (ITU-T G.711, scaled to 16 bits as every decoder
+    /// does: u-law spans ±32124, A-law ±32256).
+    pub fn decode(self, code: u8) -> i16 {
+        match self {
+            G711::Mulaw => mulaw_to_linear(code),
+            G711::Alaw => alaw_to_linear(code),
+        }
+    }
+
+    /// The code whose value is nearest `sample` (ties go to the smaller magnitude; zero is
+    /// u-law's positive zero, 0xFF).
+    pub fn encode(self, sample: i16) -> u8 {
+        let table = match self {
+            G711::Mulaw => &MULAW_TABLE,
+            G711::Alaw => &ALAW_TABLE,
+        };
+        table.get_or_init(|| nearest_codes(self))[(i32::from(sample) + 32768) as usize]
+    }
+}
+
+/// G.711 u-law code to 16-bit linear (the ITU-T G.711 expansion).
+pub fn mulaw_to_linear(code: u8) -> i16 {
+    let u = !code;
+    let magnitude = ((i32::from(u & 0x0F) << 3) + 0x84) << ((u & 0x70) >> 4);
+    (if u & 0x80 != 0 { 0x84 - magnitude } else { magnitude - 0x84 }) as i16
+}
+
+/// G.711 A-law code to 16-bit linear (the ITU-T G.711 expansion).
+pub fn alaw_to_linear(code: u8) -> i16 {
+    let a = code ^ 0x55;
+    let mut magnitude = i32::from(a & 0x0F) << 4;
+    let segment = (a & 0x70) >> 4;
+    match segment {
+        0 => magnitude += 8,
+        1 => magnitude += 0x108,
+        _ => magnitude = (magnitude + 0x108) << (segment - 1),
+    }
+    (if a & 0x80 != 0 { magnitude } else { -magnitude }) as i16
+}
+
+static MULAW_TABLE: std::sync::OnceLock<Box<[u8]>> = std::sync::OnceLock::new();
+static ALAW_TABLE: std::sync::OnceLock<Box<[u8]>> = std::sync::OnceLock::new();
+
+/// For every 16-bit value (offset by 32768), the code of `law` whose value is nearest.
+fn nearest_codes(law: G711) -> Box<[u8]> {
+    // Every code with its value, by value; of codes with the same value (u-law's two zeros)
+    // the larger code, 0xFF, is kept.
+    let mut levels: Vec<(i32, u8)> = (0..=255u8).map(|c| (i32::from(law.decode(c)), c)).collect();
+    levels.sort_unstable();
+    levels.dedup_by(|next, kept| {
+        let same = next.0 == kept.0;
+        if same {
+            kept.1 = kept.1.max(next.1);
+        }
+        same
+    });
+    let mut table = vec![0u8; 65536].into_boxed_slice();
+    let mut i = 0;
+    for (slot, x) in table.iter_mut().zip(-32768i32..=32767) {
+        while i + 1 < levels.len() && levels[i + 1].0 <= x {
+            i += 1;
+        }
+        let (low, high) = (levels[i], levels.get(i + 1).copied().unwrap_or(levels[i]));
+        *slot = if x <= low.0 {
+            low.1
+        } else {
+            let (dl, dh) = (x - low.0, high.0 - x);
+            // Ties go to the level nearer zero.
+            if dl < dh || (dl == dh && low.0.abs() <= high.0.abs()) { low.1 } else { high.1 }
+        };
+    }
+    table
+}
+
+/// The header of a mono G.711 WAV of `frames` samples, as [`G711Writer`] writes it: 58 bytes.
+pub fn g711_header(law: G711, rate: u32, frames: u32) -> [u8; 58] {
+    let mut h = [0u8; 58];
+    let pad = frames % 2;
+    h[0..4].copy_from_slice(b"RIFF");
+    h[4..8].copy_from_slice(&frames.saturating_add(50 + pad).to_le_bytes());
+    h[8..12].copy_from_slice(b"WAVE");
+    h[12..16].copy_from_slice(b"fmt ");
+    h[16..20].copy_from_slice(&18u32.to_le_bytes());
+    h[20..22].copy_from_slice(&law.format_tag().to_le_bytes());
+    h[22..24].copy_from_slice(&1u16.to_le_bytes());
+    h[24..28].copy_from_slice(&rate.to_le_bytes());
+    h[28..32].copy_from_slice(&rate.to_le_bytes());
+    h[32..34].copy_from_slice(&1u16.to_le_bytes());
+    h[34..36].copy_from_slice(&8u16.to_le_bytes());
+    h[36..38].copy_from_slice(&0u16.to_le_bytes());
+    h[38..42].copy_from_slice(b"fact");
+    h[42..46].copy_from_slice(&4u32.to_le_bytes());
+    h[46..50].copy_from_slice(&frames.to_le_bytes());
+    h[50..54].copy_from_slice(b"data");
+    h[54..58].copy_from_slice(&frames.to_le_bytes());
+    h
+}
+
+/// The largest number of G.711 samples a WAV file can hold (its sizes are 32-bit).
+pub const MAX_G711_SAMPLES: u64 = u32::MAX as u64 - 52;
+
+/// Writes a mono G.711 WAV: the header of [`g711_header`], then one byte a sample; the sizes
+/// and the fact chunk's sample count are written by [`G711Writer::finish`].
+pub struct G711Writer<W: Write + Seek> {
+    inner: W,
+    law: G711,
+    rate: u32,
+    samples: u64,
+    bytes: Vec<u8>,
+}
+
+impl<W: Write + Seek> G711Writer<W> {
+    /// Starts a mono file at `rate` Hz.
+    pub fn new(mut writer: W, law: G711, rate: u32) -> io::Result<Self> {
+        writer.write_all(&g711_header(law, rate, 0))?;
+        Ok(G711Writer { inner: writer, law, rate, samples: 0, bytes: Vec::new() })
+    }
+
+    /// Appends 16-bit samples, each coded as the nearest G.711 value. Fails with
+    /// `FileTooLarge` past the 4 GB a WAV can hold.
+    pub fn write(&mut self, samples: &[i16]) -> io::Result<()> {
+        if self.samples + samples.len() as u64 > MAX_G711_SAMPLES {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                "too long for a WAV file (over 4 GB)",
+            ));
+        }
+        self.bytes.clear();
+        self.bytes.extend(samples.iter().map(|&s| self.law.encode(s)));
+        self.inner.write_all(&self.bytes)?;
+        self.samples += samples.len() as u64;
+        Ok(())
+    }
+
+    /// Samples written so far.
+    pub fn samples(&self) -> u64 {
+        self.samples
+    }
+
+    /// Writes the pad byte (odd sample count), the final sizes and the fact chunk's count, and
+    /// flushes; hands back the writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        // Bounded by MAX_G711_SAMPLES, so it fits.
+        let frames = u32::try_from(self.samples).unwrap_or(u32::MAX);
+        if frames % 2 == 1 {
+            self.inner.write_all(&[0])?;
+        }
+        self.inner.seek(SeekFrom::Start(0))?;
+        self.inner.write_all(&g711_header(self.law, self.rate, frames))?;
+        self.inner.seek(SeekFrom::End(0))?;
+        self.inner.flush()?;
+        Ok(self.inner)
+    }
+}
+
+/// A WAV writer for one of the codecs a profile may ask for.
+pub enum WavWriter<W: Write + Seek> {
+    /// 16-bit PCM.
+    Pcm16(Pcm16Writer<W>),
+    /// G.711.
+    G711(G711Writer<W>),
+}
+
+impl<W: Write + Seek> WavWriter<W> {
+    /// Starts a mono file at `rate` Hz: 16-bit PCM when `law` is `None`, else G.711.
+    pub fn new(writer: W, rate: u32, law: Option<G711>) -> io::Result<Self> {
+        Ok(match law {
+            None => WavWriter::Pcm16(Pcm16Writer::new(writer, rate)?),
+            Some(law) => WavWriter::G711(G711Writer::new(writer, law, rate)?),
+        })
+    }
+
+    /// Appends 16-bit samples.
+    pub fn write(&mut self, samples: &[i16]) -> io::Result<()> {
+        match self {
+            WavWriter::Pcm16(w) => w.write(samples),
+            WavWriter::G711(w) => w.write(samples),
+        }
+    }
+
+    /// Samples written so far.
+    pub fn samples(&self) -> u64 {
+        match self {
+            WavWriter::Pcm16(w) => w.samples(),
+            WavWriter::G711(w) => w.samples(),
+        }
+    }
+
+    /// The value a 16-bit sample is stored as (itself for PCM, the nearest G.711 value else).
+    pub fn stored(&self, sample: i16) -> i16 {
+        match self {
+            WavWriter::Pcm16(_) => sample,
+            WavWriter::G711(w) => w.law.decode(w.law.encode(sample)),
+        }
+    }
+
+    /// Writes the final sizes and flushes; hands back the writer.
+    pub fn finish(self) -> io::Result<W> {
+        match self {
+            WavWriter::Pcm16(w) => w.finish(),
+            WavWriter::G711(w) => w.finish(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +476,68 @@ mod tests {
         assert_eq!(r.spec().sample_rate, 48000);
         let samples: Vec<i16> = r.samples::<i16>().map(|s| s.unwrap()).collect();
         assert_eq!(samples, vec![1, -2, 3, i16::MIN, i16::MAX]);
+    }
+    #[test]
+    fn g711_decoding_matches_the_reference_values() {
+        assert_eq!(mulaw_to_linear(0xFF), 0);
+        assert_eq!(mulaw_to_linear(0x7F), 0);
+        assert_eq!(mulaw_to_linear(0x80), 32124);
+        assert_eq!(mulaw_to_linear(0x00), -32124);
+        assert_eq!(mulaw_to_linear(0xFE), 8);
+        assert_eq!(mulaw_to_linear(0x7E), -8);
+        assert_eq!(alaw_to_linear(0xD5), 8);
+        assert_eq!(alaw_to_linear(0x55), -8);
+        assert_eq!(alaw_to_linear(0xAA), 32256);
+        assert_eq!(alaw_to_linear(0x2A), -32256);
+    }
+
+    #[test]
+    fn g711_encoding_picks_the_nearest_level_and_round_trips_every_code() {
+        for law in [G711::Mulaw, G711::Alaw] {
+            let mut levels: Vec<i32> = (0..=255u8).map(|c| i32::from(law.decode(c))).collect();
+            levels.sort_unstable();
+            for x in i16::MIN..=i16::MAX {
+                let got = i32::from(law.decode(law.encode(x)));
+                let best = levels.iter().map(|l| (l - i32::from(x)).abs()).min().unwrap();
+                assert_eq!((got - i32::from(x)).abs(), best, "{law:?} {x}");
+            }
+            // Every code's own value encodes back to a code of that value.
+            for c in 0..=255u8 {
+                let v = law.decode(c);
+                assert_eq!(law.decode(law.encode(v)), v, "{law:?} {c:#04x}");
+            }
+        }
+        assert_eq!(G711::Mulaw.encode(0), 0xFF);
+        assert_eq!(G711::Mulaw.encode(i16::MAX), 0x80);
+        assert_eq!(G711::Mulaw.encode(i16::MIN), 0x00);
+    }
+
+    #[test]
+    fn g711_wav_has_fmt_18_fact_and_pad_and_symphonia_reads_it() {
+        for (law, tag) in [(G711::Mulaw, 7u16), (G711::Alaw, 6)] {
+            let mut w = G711Writer::new(std::io::Cursor::new(Vec::new()), law, 8000).unwrap();
+            let input: Vec<i16> = vec![0, 1000, -1000, 32000, -32000];
+            w.write(&input[..2]).unwrap();
+            w.write(&input[2..]).unwrap();
+            let bytes = w.finish().unwrap().into_inner();
+            // 58-byte header, 5 samples, one pad byte.
+            assert_eq!(bytes.len(), 58 + 5 + 1);
+            assert_eq!(bytes[..58], g711_header(law, 8000, 5));
+            let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
+            let u16_at = |i: usize| u16::from_le_bytes(bytes[i..i + 2].try_into().unwrap());
+            assert_eq!(u32_at(4) as usize, bytes.len() - 8, "RIFF size includes the pad");
+            assert_eq!((u32_at(16), u16_at(20), u16_at(22)), (18, tag, 1));
+            assert_eq!(
+                (u32_at(24), u32_at(28), u16_at(32), u16_at(34), u16_at(36)),
+                (8000, 8000, 1, 8, 0)
+            );
+            assert_eq!(&bytes[38..42], b"fact");
+            assert_eq!((u32_at(42), u32_at(46)), (4, 5));
+            assert_eq!(&bytes[50..54], b"data");
+            assert_eq!(u32_at(54), 5);
+            assert_eq!(bytes[63], 0);
+            let codes: Vec<u8> = input.iter().map(|&s| law.encode(s)).collect();
+            assert_eq!(bytes[58..63], codes[..]);
+        }
     }
 }
