@@ -11,11 +11,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use crate::decode::{DecodeStats, Decoder, SourceInfo};
-use crate::encode::{Pcm16Writer, Quantizer};
+use crate::encode::{G711, Quantizer, WavWriter};
 use crate::error::{Error, Result, Stage, io_reason};
 use crate::mix;
 use crate::output::TempFile;
-use crate::profile::Profile;
+use crate::profile::{Codec, Profile};
 use crate::resample::Resampler;
 
 /// What converting one file found and did.
@@ -77,6 +77,21 @@ pub struct Settings<'a> {
     pub cancel: Option<&'a AtomicBool>,
 }
 
+/// The G.711 law of a profile's codec (`None` for PCM); fails for a PCM bit depth the encoder
+/// does not write.
+fn law_of(profile: &Profile) -> std::result::Result<Option<G711>, String> {
+    match (profile.codec, profile.bits_per_sample) {
+        (Codec::Pcm, 16) => Ok(None),
+        (Codec::Mulaw, 8) => Ok(Some(G711::Mulaw)),
+        (Codec::Alaw, 8) => Ok(Some(G711::Alaw)),
+        (codec, bits) => Err(format!(
+            "profile {}: {bits}-bit {} cannot be written (16-bit PCM, 8-bit u-law or A-law)",
+            profile.name,
+            codec.describe()
+        )),
+    }
+}
+
 /// Converts `input` to `dest` for `profile`. The folder of `dest` must exist. Without
 /// `overwrite`, an existing `dest` is left alone and the conversion fails at the write stage.
 pub fn convert_file(
@@ -103,6 +118,7 @@ pub fn convert_via(
     profile: &Profile,
     settings: &Settings<'_>,
 ) -> Result<Converted> {
+    let law = law_of(profile).map_err(|e| Error::new(dest, Stage::Write, e))?;
     let decoder = Decoder::open(input)?;
     let mut tmp = TempFile::create(work_dir).map_err(|e| write_err(dest, e))?;
     let target_rate = profile.sample_rate;
@@ -113,7 +129,8 @@ pub fn convert_via(
 
     let (stats, output_frames, clipped) = with_resampler(source_rate, target_rate, |resampler| {
         let file = tmp.file();
-        let mut writer = Pcm16Writer::new(file, target_rate).map_err(|e| write_err(dest, e))?;
+        let mut writer =
+            WavWriter::new(file, target_rate, law).map_err(|e| write_err(dest, e))?;
         let mut quantizer = Quantizer::new();
         let mut resampled = Vec::new();
         let mut pcm = Vec::new();

@@ -43,8 +43,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Profiles => {
             for p in profile::PROFILES {
                 println!(
-                    "{:<14} {}: WAV {}-bit PCM, {} Hz, {} channel(s). Source: {}",
-                    p.name, p.platform, p.bits_per_sample, p.sample_rate, p.channels, p.source
+                    "{:<14} {}: WAV {}-bit {}, {} Hz, {} channel(s), .{}. Source: {}",
+                    p.name,
+                    p.platform,
+                    p.bits_per_sample,
+                    p.codec.describe(),
+                    p.sample_rate,
+                    p.channels,
+                    p.extension,
+                    p.source
                 );
                 for (what, value, source) in p.constraints() {
                     println!("    {what:<14} {value} (source: {source})");

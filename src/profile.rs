@@ -4,6 +4,11 @@
 //! A profile is one entry of [`PROFILES`]: every constraint is a field, and [`Sources`] says
 //! where each one comes from. Adding a platform is adding an entry (start from
 //! `..CHANNELTALK` and change what differs); [`Profile::constraints`] lists them for people.
+//!
+//! The telephony profiles (`amazon-connect`, `asterisk`, `asterisk-wav16`, `cisco`, `teams`,
+//! `genesys`) require what `convert` writes for them; where a platform accepts more (Teams takes
+//! stereo and 8 or 32-bit too), `check` still asks for that one format, so a file that passes
+//! is one the platform takes.
 
 use crate::check::{Code, Severity};
 
@@ -150,8 +155,146 @@ pub const CHANNELTALK: Profile = Profile {
     },
 };
 
+/// Amazon Connect: WAV, G.711 u-law, 8 kHz, mono; under 50 MB and 5 minutes.
+pub const AMAZON_CONNECT: Profile = Profile {
+    name: "amazon-connect",
+    platform: "Amazon Connect",
+    sample_rate: 8_000,
+    channels: 1,
+    bits_per_sample: 8,
+    extension: "wav",
+    source: "Amazon Connect Administrator Guide, Flow block: Play prompt, Requirements for prompts: \
+             .wav files that are 8KHz, mono channel audio with U-Law encoding; less than 50MB and \
+             less than five minutes long",
+    codec: Codec::Mulaw,
+    // Less than five minutes, less than 50 MB (counted in the smaller unit, 10^6 bytes).
+    max_duration_s: Some(300.0),
+    max_file_bytes: Some(49_999_999),
+    sources: Sources {
+        format: "Amazon Connect Administrator Guide, Flow block: Play prompt \
+                 (docs.aws.amazon.com/connect/latest/adminguide/play.html): .wav, U-Law encoding; \
+                 written as every non-PCM WAV must be (RIFF spec: 18-byte WAVEFORMATEX fmt chunk, \
+                 fact chunk), 8-bit codes",
+        rate_channels: "same page: 8KHz, mono channel audio",
+        name: "promptwav's safe-name rule (Amazon Connect names prompts itself; S3 keys and \
+               scripts handle ASCII names best)",
+        limits: "same page: prompts less than 50MB and less than five minutes long",
+        content: "promptwav's defaults for spoken prompts (warnings only)",
+    },
+    ..CHANNELTALK
+};
+
+/// Asterisk's `wav` format: 16-bit PCM, 8 kHz, mono.
+pub const ASTERISK: Profile = Profile {
+    name: "asterisk",
+    platform: "Asterisk (.wav)",
+    sample_rate: 8_000,
+    source: "Asterisk formats/format_wav.c: only PCM encoded, 16 bit, mono, 8kHz (.wav) or 16kHz \
+             (.wav16) files are supported",
+    sources: Sources {
+        format: "Asterisk formats/format_wav.c, check_header_fmt: format tag 1 only (\"Only PCM \
+                 encoded, 16 bit, mono, 8kHz/16kHz files are supported\"), 16 bits per sample; \
+                 it assumes a 44-byte header when seeking",
+        rate_channels: "Asterisk formats/format_wav.c: mono; 8000 Hz for the wav format \
+                        (16000 Hz is the separate wav16 format: profile asterisk-wav16)",
+        name: "Asterisk plays sounds by name from the dialplan (Playback(name)): ASCII-safe \
+               names [A-Za-z0-9._-], lowercase .wav extension (format_wav.c registers \"wav\")",
+        limits: "none in Asterisk",
+        content: "promptwav's defaults for spoken prompts (warnings only)",
+    },
+    ..CHANNELTALK
+};
+
+/// Asterisk's `wav16` format: 16-bit PCM, 16 kHz, mono, in files named `.wav16`.
+pub const ASTERISK_WAV16: Profile = Profile {
+    name: "asterisk-wav16",
+    platform: "Asterisk (.wav16, wideband)",
+    sample_rate: 16_000,
+    extension: "wav16",
+    source: "Asterisk formats/format_wav.c: the wav16 format (extension .wav16) is 16 bit, mono, \
+             16kHz PCM; Asterisk picks it over .wav for wideband calls",
+    sources: Sources {
+        rate_channels: "Asterisk formats/format_wav.c: wav16 is slin16, 16000 Hz, mono",
+        name: "Asterisk formats/format_wav.c registers the extension \"wav16\"; ASCII-safe names \
+               for the dialplan",
+        ..ASTERISK.sources
+    },
+    ..ASTERISK
+};
+
+/// Cisco (Unified CCX, Unity Connection): WAV, G.711 u-law, 8 kHz, mono.
+pub const CISCO: Profile = Profile {
+    name: "cisco",
+    platform: "Cisco Unified CCX / Unity Connection",
+    source: "Cisco Unified CCX Editor Step Reference, About Prompts: user prompts with a RIFF \
+             header of type WAVE and G711 u-Law (or A-Law) codec format; G.711 is 8 kHz",
+    max_duration_s: None,
+    max_file_bytes: None,
+    sources: Sources {
+        format: "Cisco Unified CCX Editor Step Reference, About Prompts \
+                 (developer.cisco.com/docs/contact-center-express/about-prompts): RIFF header of \
+                 type WAVE, G711 u-Law codec format; 18-byte fmt chunk and fact chunk as the RIFF \
+                 spec asks of non-PCM WAV",
+        rate_channels: "G.711 is defined at 8000 Hz; prompts are mono (Cisco Unified CCX \
+                        Recording step: recordings are RIFF WAVE G711 u-law)",
+        name: "promptwav's safe-name rule (Cisco Unified CCX prompt names are used in scripts)",
+        limits: "none documented by Cisco for prompt files",
+        content: "promptwav's defaults for spoken prompts (warnings only)",
+    },
+    ..AMAZON_CONNECT
+};
+
+/// Microsoft Teams (auto attendants, call queues, music on hold): WAV PCM 16-bit mono, at most
+/// 5 MB.
+pub const TEAMS: Profile = Profile {
+    name: "teams",
+    platform: "Microsoft Teams",
+    sample_rate: 16_000,
+    source: "Microsoft Learn, Import-CsOnlineAudioFile: WAV (uncompressed, linear PCM with \
+             8/16/32-bit depth in mono or stereo), WMA or MP3, content not more than 5MB; no rate \
+             stated, 16 kHz 16-bit mono as Microsoft recommends for its Response Group files",
+    max_file_bytes: Some(5_000_000),
+    sources: Sources {
+        format: "Microsoft Learn, Import-CsOnlineAudioFile, -Content: WAV (uncompressed, linear \
+                 PCM with 8/16/32-bit depth in mono or stereo); 16-bit chosen",
+        rate_channels: "Microsoft states no sample rate for Teams; Microsoft Learn, Skype for \
+                        Business Server 2010 Response Group Audio File Requirements (the same \
+                        kind of file): \"For the best performance of wave files, a 16 kHz, mono, \
+                        16-bit Wave file is recommended\"",
+        name: "promptwav's safe-name rule",
+        limits: "Microsoft Learn, Import-CsOnlineAudioFile: the audio file content cannot be more \
+                 than 5MB (counted in the smaller unit, 5,000,000 bytes: 2 min 36 s at 16 kHz)",
+        content: "promptwav's defaults for spoken prompts (warnings only)",
+    },
+    ..CHANNELTALK
+};
+
+/// Genesys Cloud (Architect user prompts): WAV, at most 25 MB.
+pub const GENESYS: Profile = Profile {
+    name: "genesys",
+    platform: "Genesys Cloud",
+    sample_rate: 8_000,
+    source: "Genesys Cloud Resource Center, Prompts overview: all prompt audio files should be in \
+             .wav format; the file size is limited to 25MB; 16-bit PCM 8 kHz mono chosen",
+    max_file_bytes: Some(25_000_000),
+    sources: Sources {
+        format: "Genesys Cloud Resource Center, Prompts overview (help.mypurecloud.com, \
+                 article 6082): .wav; Architect converts the upload, so plain 16-bit PCM is \
+                 written and that conversion is the only lossy step",
+        rate_channels: "not stated by Genesys; 8000 Hz mono chosen: the telephone rate of the \
+                        calls prompts are played to (Genesys AudioHook streams PCMU at 8 kHz)",
+        name: "promptwav's safe-name rule (Genesys prompt names allow letters, digits and \
+               underscores)",
+        limits: "Genesys Cloud Resource Center, Prompts overview: the file size is limited to \
+                 25MB (counted as 25,000,000 bytes)",
+        content: "promptwav's defaults for spoken prompts (warnings only)",
+    },
+    ..CHANNELTALK
+};
+
 /// Every profile, the default first.
-pub const PROFILES: &[Profile] = &[CHANNELTALK];
+pub const PROFILES: &[Profile] =
+    &[CHANNELTALK, AMAZON_CONNECT, ASTERISK, ASTERISK_WAV16, CISCO, TEAMS, GENESYS];
 
 impl Default for Profile {
     fn default() -> Self {
@@ -175,6 +318,9 @@ impl Profile {
         );
         if !self.allow_extensible {
             format.push_str(", not WAVE_FORMAT_EXTENSIBLE");
+        }
+        if self.codec != Codec::Pcm {
+            format.push_str(", 18-byte fmt chunk (cbSize 0), fact chunk");
         }
         let name = if self.ascii_names {
             format!(
