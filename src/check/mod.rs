@@ -134,6 +134,12 @@ codes! {
     FmtInconsistent = "fmt-inconsistent", Error,
         "The fmt chunk's fields contradict each other (block align, byte rate, zero channels or rate, too short).",
         "Rewrite the file: `promptwav convert FILE -o DIR`.";
+    FmtSize = "fmt-size", Error,
+        "The fmt chunk's size does not fit the codec: G.711 (u-law, A-law) needs the 18-byte WAVEFORMATEX with cbSize 0.",
+        "Rewrite the file: `promptwav convert FILE -o DIR`.";
+    FactChunk = "fact-chunk", Error,
+        "A G.711 WAV without its fact chunk, or whose fact chunk's sample count disagrees with the data: strict parsers need it for every non-PCM format.",
+        "Rewrite the file: `promptwav convert FILE -o DIR`.";
     ExtensibleFormat = "extensible-format", Error,
         "WAVE_FORMAT_EXTENSIBLE (tag 0xFFFE) where the profile wants the plain format tag.",
         "Rewrite the file: `promptwav convert FILE -o DIR`.";
@@ -643,7 +649,24 @@ fn examine_wav(
         Problem::new(f.code, f.message.clone(), fix)
     }));
 
+    if let Some(fact) = &wav.fact
+        && profile.codec == Codec::Pcm
+    {
+        report.problems.push(Problem::new(
+            Code::ExtraChunk,
+            format!(
+                "a fact chunk ({} bytes) besides fmt and data: strict parsers (Asterisk, Python's \
+                 wave, embedded players) may refuse it",
+                fact.size
+            ),
+            fix,
+        ));
+    }
+
     let fmt = wav.fmt.as_ref()?;
+    if profile.codec != Codec::Pcm && fmt.codec_tag() == profile.codec.format_tag() {
+        g711_layout_problems(&wav, fmt, fix, report);
+    }
     let f = &mut report.facts;
     f.codec = Some(codec_name(fmt));
     f.rate = Some(fmt.rate);
@@ -684,6 +707,44 @@ fn examine_wav(
                 None
             }
         }
+    }
+}
+
+/// The layout strict parsers expect of a G.711 WAV: the 18-byte fmt chunk with cbSize 0, and a
+/// fact chunk whose sample count is the data's.
+fn g711_layout_problems(wav: &riff::Wav, fmt: &riff::Fmt, fix: &str, report: &mut Report) {
+    if fmt.chunk_size != 18 || fmt.cb_size != Some(0) {
+        let cb = match fmt.cb_size {
+            Some(cb) => format!("cbSize {cb}"),
+            None => "no cbSize".to_string(),
+        };
+        report.problems.push(Problem::new(
+            Code::FmtSize,
+            format!(
+                "the fmt chunk is {} bytes ({cb}); G.711 needs 18 bytes with cbSize 0",
+                fmt.chunk_size
+            ),
+            fix,
+        ));
+    }
+    let frame_bytes = u64::from(fmt.block_align.max(1));
+    let frames = wav.data.map(|d| {
+        let bytes = if d.declared == riff::UNSET { d.available } else { u64::from(d.declared) };
+        bytes / frame_bytes
+    });
+    let message = match (wav.fact, frames) {
+        (None, _) => Some("no fact chunk, which a G.711 WAV must have".to_string()),
+        (Some(fact), _) if fact.samples.is_none() => {
+            Some(format!("the fact chunk is {} bytes, too short for a sample count", fact.size))
+        }
+        (Some(fact), Some(n)) if fact.samples.map(u64::from) != Some(n) => Some(format!(
+            "the fact chunk says {} samples, the data holds {n}",
+            fact.samples.unwrap_or(0)
+        )),
+        _ => None,
+    };
+    if let Some(message) = message {
+        report.problems.push(Problem::new(Code::FactChunk, message, fix));
     }
 }
 

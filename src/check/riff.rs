@@ -3,7 +3,9 @@
 //! Guarantees: never panics and never allocates by a size read from the file (a chunk's payload
 //! is skipped by seeking, the `fmt ` chunk is read up to 64 bytes, the chunk list is capped at
 //! [`MAX_CHUNKS`]); every size is compared with the real file length. What it finds wrong is
-//! returned as findings with their problem codes, not as errors.
+//! returned as findings with their problem codes, not as errors. The first `fact` chunk is not a
+//! finding here but [`Wav::fact`]: whether it is extra or required depends on the codec the
+//! profile wants, which the checker decides.
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -66,6 +68,8 @@ pub struct Fmt {
     pub sub_tag: Option<u16>,
     /// wValidBitsPerSample of WAVE_FORMAT_EXTENSIBLE.
     pub valid_bits: Option<u16>,
+    /// cbSize (the size of the extension), when the chunk is long enough to hold it.
+    pub cb_size: Option<u16>,
 }
 
 impl Fmt {
@@ -98,6 +102,17 @@ pub struct Data {
     pub available: u64,
 }
 
+/// The first `fact` chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fact {
+    /// Offset of the chunk header in the file.
+    pub offset: u64,
+    /// The size its header states.
+    pub size: u32,
+    /// dwSampleLength: the number of samples (per channel), when the chunk holds it.
+    pub samples: Option<u32>,
+}
+
 /// What was found wrong with the layout.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
@@ -120,6 +135,8 @@ pub struct Wav {
     pub fmt: Option<Fmt>,
     /// The first data chunk.
     pub data: Option<Data>,
+    /// The first fact chunk.
+    pub fact: Option<Fact>,
     /// What is wrong.
     pub findings: Vec<Finding>,
 }
@@ -164,6 +181,7 @@ fn parse_fmt(bytes: &[u8], chunk_size: u32) -> Option<Fmt> {
         bits: u16_at(bytes, 14)?,
         sub_tag: None,
         valid_bits: None,
+        cb_size: if bytes.len() >= 18 { u16_at(bytes, 16) } else { None },
     };
     if tag == TAG_EXTENSIBLE && bytes.len() >= 40 && u16_at(bytes, 16).unwrap_or(0) >= 22 {
         fmt.valid_bits = u16_at(bytes, 18);
@@ -319,6 +337,11 @@ pub fn parse<R: Read + Seek>(r: &mut R, file_len: u64) -> std::io::Result<Wav> {
                 code: Code::ExtraChunk,
                 message: format!("a second fmt chunk at byte {pos}"),
             });
+        } else if &id == b"fact" && wav.fact.is_none() {
+            let mut bytes = [0u8; 4];
+            let got = read_at(r, payload, &mut bytes[..(size.min(4) as usize)])?;
+            let samples = if got == 4 { u32_at(&bytes, 0) } else { None };
+            wav.fact = Some(Fact { offset: pos, size, samples });
         } else if &id != b"data" {
             findings.push(Finding {
                 code: Code::ExtraChunk,

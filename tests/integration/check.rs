@@ -54,7 +54,13 @@ fn every_fixture_reports_its_codes_with_the_right_exit_code() {
     let mut covered: BTreeSet<String> = BTreeSet::new();
     for (file, want) in &expected {
         let path = fixture(&format!("check/{file}"));
-        let (code, stdout, stderr) = run_check(&["--json"], &[&path]);
+        // Files under profiles/NAME/ are checked against that profile.
+        let profile = file.strip_prefix("profiles/").and_then(|rest| rest.split('/').next());
+        let mut args = vec!["--json"];
+        if let Some(name) = profile {
+            args.extend(["--profile", name]);
+        }
+        let (code, stdout, stderr) = run_check(&args, &[&path]);
         let lines = json_lines(&stdout);
         assert_eq!(lines.len(), 1, "{file}: {stderr}");
         let got = codes_of(&lines[0]);
@@ -65,7 +71,8 @@ fn every_fixture_reports_its_codes_with_the_right_exit_code() {
         let want_exit = if sev.contains("error") { 1 } else { 0 };
         assert_eq!(code, want_exit, "{file}: {}", lines[0]);
         assert_eq!(lines[0]["ok"], Value::Bool(want_exit == 0), "{file}");
-        let (strict, _, _) = run_check(&["--json", "--strict"], &[&path]);
+        args.push("--strict");
+        let (strict, _, _) = run_check(&args, &[&path]);
         let want_strict = if sev.contains("error") || sev.contains("warning") { 1 } else { 0 };
         assert_eq!(strict, want_strict, "{file} --strict");
 
