@@ -7,6 +7,11 @@
 //!   1/2, the LFE channel 0 (dropped). The weights are divided by their sum, so the mix is a
 //!   weighted average: it can never exceed the loudest input channel and cannot clip.
 //! - Channels without a known position (discrete channels) are averaged with equal weights.
+//! - Smart downmix (asked for, as it needs the whole file's statistics first: [`ChannelStats`]):
+//!   a stereo file whose one channel is silent or [`ONE_SIDED_DB`] below the other is taken from
+//!   the live channel at full level (the average would be 6 dB quieter), and an anti-phase pair
+//!   (correlation at or below [`ANTI_PHASE_CORRELATION`], L ≈ -R) from its louder channel (the
+//!   average would cancel it). Both say so in a warning.
 
 /// The role of a channel in the downmix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +70,110 @@ pub fn to_mono(planes: &[Vec<f32>], speakers: &[Speaker], frames: usize, out: &m
     for x in &mut out[start..] {
         // `clamp` keeps NaN, so NaN is mapped first; infinities clamp like any large value.
         *x = if x.is_nan() { 0.0 } else { x.clamp(-MAX_MAGNITUDE, MAX_MAGNITUDE) };
+    }
+}
+
+/// How the channels of one file become one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Downmix {
+    /// The standard rule of [`to_mono`].
+    #[default]
+    Standard,
+    /// One channel alone, at full level.
+    Channel(usize),
+}
+
+/// Mixes like [`to_mono`], or takes one channel for [`Downmix::Channel`] (with the same taming of
+/// NaN and huge values).
+pub fn to_mono_as(
+    planes: &[Vec<f32>],
+    speakers: &[Speaker],
+    frames: usize,
+    downmix: Downmix,
+    out: &mut Vec<f32>,
+) {
+    match downmix {
+        Downmix::Channel(c) if c < planes.len() => {
+            out.extend(
+                planes[c][..frames].iter().map(|&x| {
+                    if x.is_nan() { 0.0 } else { x.clamp(-MAX_MAGNITUDE, MAX_MAGNITUDE) }
+                }),
+            );
+        }
+        _ => to_mono(planes, speakers, frames, out),
+    }
+}
+
+/// A channel this far (dB) below the other in a stereo file counts as silent.
+pub const ONE_SIDED_DB: f64 = 30.0;
+
+/// Stereo channels this anti-correlated (or more) are an anti-phase pair.
+pub const ANTI_PHASE_CORRELATION: f64 = -0.7;
+
+/// Energy and correlation of a stereo file's channels, gathered over the whole file, for the
+/// smart downmix decision.
+#[derive(Debug, Clone, Default)]
+pub struct ChannelStats {
+    squares: [f64; 2],
+    cross: f64,
+    stereo: bool,
+    frames: u64,
+}
+
+impl ChannelStats {
+    /// Adds `frames` frames of planar channels (only two-channel audio is considered).
+    pub fn push(&mut self, planes: &[Vec<f32>], frames: usize) {
+        let [left, right] = planes else {
+            return;
+        };
+        self.stereo = true;
+        let tame = |x: f32| if x.is_finite() { f64::from(x) } else { 0.0 };
+        for (&l, &r) in left[..frames].iter().zip(&right[..frames]) {
+            let (l, r) = (tame(l), tame(r));
+            self.squares[0] += l * l;
+            self.squares[1] += r * r;
+            self.cross += l * r;
+        }
+        self.frames += frames as u64;
+    }
+
+    /// The downmix for the file, with the warning that says why when it is not the standard.
+    pub fn decide(&self) -> (Downmix, Option<String>) {
+        let [l, r] = self.squares;
+        if !self.stereo || l.max(r) <= 0.0 {
+            return (Downmix::Standard, None);
+        }
+        let name = |c: usize| if c == 0 { "left" } else { "right" };
+        let (live, dead) = if l >= r { (0, 1) } else { (1, 0) };
+        let (e_live, e_dead) = (self.squares[live], self.squares[dead]);
+        if e_dead <= e_live * 10f64.powf(-ONE_SIDED_DB / 10.0) {
+            let below = if e_dead > 0.0 {
+                format!("{:.0} dB below the {}", 10.0 * (e_live / e_dead).log10(), name(live))
+            } else {
+                "digital silence".to_string()
+            };
+            return (
+                Downmix::Channel(live),
+                Some(format!(
+                    "stereo with a silent {} channel ({below}): took the {} channel at full level \
+                     (averaging would have made it 6 dB quieter)",
+                    name(dead),
+                    name(live)
+                )),
+            );
+        }
+        let correlation = self.cross / (l * r).sqrt();
+        if correlation <= ANTI_PHASE_CORRELATION {
+            return (
+                Downmix::Channel(live),
+                Some(format!(
+                    "stereo channels in opposite phase (correlation {correlation:.2}): took the {} \
+                     channel alone (averaging would have cancelled them)",
+                    name(live)
+                )),
+            );
+        }
+        (Downmix::Standard, None)
     }
 }
 
@@ -163,5 +272,48 @@ mod tests {
         let mut out = Vec::new();
         to_mono(&planes, &[Speaker::Other; 4], 1, &mut out);
         assert_eq!(out, vec![0.5]);
+    }
+    fn stats(left: &[f32], right: &[f32]) -> (Downmix, Option<String>) {
+        let mut s = ChannelStats::default();
+        let planes = [left.to_vec(), right.to_vec()];
+        for start in (0..left.len()).step_by(1000) {
+            let n = (left.len() - start).min(1000);
+            let chunk: Vec<Vec<f32>> =
+                planes.iter().map(|p| p[start..start + n].to_vec()).collect();
+            s.push(&chunk, n);
+        }
+        s.decide()
+    }
+
+    #[test]
+    fn smart_downmix_takes_the_live_or_the_louder_channel() {
+        let voice: Vec<f32> = (0..8000).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();
+        let silent = vec![0.0f32; 8000];
+        let faint: Vec<f32> = voice.iter().map(|v| v * 0.01).collect(); // -40 dB
+        let half: Vec<f32> = voice.iter().map(|v| v * 0.1).collect(); // -20 dB
+        let inverted: Vec<f32> = voice.iter().map(|v| -v * 0.9).collect();
+        let (d, w) = stats(&silent, &voice);
+        assert_eq!(d, Downmix::Channel(1));
+        assert!(w.unwrap().contains("silent left channel"));
+        let (d, w) = stats(&voice, &faint);
+        assert_eq!(d, Downmix::Channel(0));
+        assert!(w.unwrap().contains("40 dB below the left"));
+        assert_eq!(stats(&voice, &half), (Downmix::Standard, None));
+        assert_eq!(stats(&voice, &voice), (Downmix::Standard, None));
+        let (d, w) = stats(&voice, &inverted);
+        assert_eq!(d, Downmix::Channel(0));
+        assert!(w.unwrap().contains("opposite phase"));
+        assert_eq!(stats(&silent, &silent), (Downmix::Standard, None));
+
+        let mut out = Vec::new();
+        let planes = vec![silent.clone(), voice.clone()];
+        to_mono_as(
+            &planes,
+            &[Speaker::FrontLeft, Speaker::FrontRight],
+            8000,
+            Downmix::Channel(1),
+            &mut out,
+        );
+        assert_eq!(out, voice);
     }
 }
