@@ -321,4 +321,37 @@ mod tests {
         let snr = 10.0 * (sig / err).log10();
         assert!(snr > 100.0, "SNR {snr:.1} dB");
     }
+    #[test]
+    fn downsampling_to_telephone_rates_filters_out_what_would_alias() {
+        // rubato's FFT resampler low-passes at the lower Nyquist: the telephone band passes flat,
+        // anything at or above 4 kHz (which would fold back into it at 8 kHz) is gone.
+        let level = |from: u32, to: u32, freq: f64| {
+            let input: Vec<f32> = (0..from as usize * 2)
+                .map(|i| {
+                    (0.5 * (2.0 * std::f64::consts::PI * freq * i as f64 / f64::from(from)).sin())
+                        as f32
+                })
+                .collect();
+            let out = run(from, to, &input, 4096);
+            let mid = &out[out.len() / 4..3 * out.len() / 4];
+            let rms =
+                (mid.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / mid.len() as f64).sqrt();
+            20.0 * (rms / (0.5 / std::f64::consts::SQRT_2)).log10()
+        };
+        for from in [48000u32, 44100, 22050, 16000] {
+            for freq in [300.0, 1000.0, 3400.0] {
+                let db = level(from, 8000, freq);
+                assert!(db.abs() < 0.01, "{from} Hz -> 8 kHz, {freq} Hz: {db:.3} dB");
+            }
+            for freq in [4000.0, 4100.0, 5000.0, 7900.0, 8100.0] {
+                if freq < f64::from(from) / 2.0 {
+                    let db = level(from, 8000, freq);
+                    assert!(db < -120.0, "{from} Hz -> 8 kHz, {freq} Hz: only {db:.1} dB");
+                }
+            }
+        }
+        // 16 kHz (wideband): flat to 7 kHz, nothing from 8 kHz.
+        assert!(level(48000, 16000, 7000.0).abs() < 0.01);
+        assert!(level(48000, 16000, 8200.0) < -120.0);
+    }
 }
