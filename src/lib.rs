@@ -4,13 +4,15 @@
 //! The pipeline, one module a stage:
 //!
 //! ```text
-//! path ─► decode ─► mix ─► resample ─► encode ─► output (temporary file, renamed when complete)
+//! path ─► decode ─► mix ─► resample ─► (finish) ─► encode ─► output (temporary file, renamed
+//!                                                                    when complete)
 //! name ─► names (NFC ► romanize Korean ► transliterate ► whitelist ► dedupe)
 //! ```
 //!
 //! [`batch`] plans and runs many files in parallel and reports one [`batch::Record`] per input;
-//! [`convert`] runs the pipeline for one file; [`profile`] holds the targets; [`check`] tells
-//! whether a file meets them, and why not.
+//! [`convert`] runs the pipeline for one file; [`finish`] (only when asked: loudness, trimming,
+//! fades, DC removal) works on the mono signal before encoding; [`profile`] holds the targets;
+//! [`check`] tells whether a file meets them, and why not.
 
 pub mod batch;
 pub mod check;
@@ -18,6 +20,7 @@ pub mod convert;
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod finish;
 pub mod mix;
 pub mod names;
 pub mod output;
