@@ -42,6 +42,8 @@ pub struct ConvertOptions {
     /// Set it (from a Ctrl-C handler, say) to stop: conversions in progress are abandoned
     /// without leaving files, the rest are reported as skipped.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Finishing: loudness, trimming, fades, DC removal, smart downmix (default: none).
+    pub finish: crate::finish::FinishOptions,
 }
 
 /// What became of one input.
@@ -85,6 +87,22 @@ pub struct Record {
     pub clipped_samples: Option<u64>,
     /// Things worth knowing that did not stop the conversion.
     pub warnings: Vec<String>,
+    /// Finishing only: integrated loudness before (LUFS), at the output rate.
+    pub loudness_before: Option<f64>,
+    /// Finishing only: true peak before (dBTP).
+    pub true_peak_before: Option<f64>,
+    /// Finishing only: integrated loudness of the file written (LUFS).
+    pub loudness_after: Option<f64>,
+    /// Finishing only: true peak of the file written (dBTP).
+    pub true_peak_after: Option<f64>,
+    /// Finishing only: the gain applied (dB).
+    pub gain_db: Option<f64>,
+    /// Finishing only: the limiter's deepest gain reduction (dB, 0 when it did nothing).
+    pub limiter_db: Option<f64>,
+    /// Finishing only: seconds of silence trimmed from the start.
+    pub trimmed_start_s: Option<f64>,
+    /// Finishing only: seconds of silence trimmed from the end.
+    pub trimmed_end_s: Option<f64>,
     /// The input path as an OS path (not serialized).
     #[serde(skip)]
     pub input_path: PathBuf,
@@ -108,6 +126,14 @@ impl Record {
             duration_s: None,
             clipped_samples: None,
             warnings: Vec::new(),
+            loudness_before: None,
+            true_peak_before: None,
+            loudness_after: None,
+            true_peak_after: None,
+            gain_db: None,
+            limiter_db: None,
+            trimmed_start_s: None,
+            trimmed_end_s: None,
             input_path: input.to_path_buf(),
             output_path: None,
         }
@@ -132,6 +158,20 @@ impl Record {
         self.duration_s = Some((c.duration_s() * 1000.0).round() / 1000.0);
         self.clipped_samples = Some(c.clipped_samples);
         self.warnings = c.warnings.clone();
+        if let Some(f) = &c.finish {
+            let r = |v: f64, places: i32| {
+                let k = 10f64.powi(places);
+                (v * k).round() / k
+            };
+            self.loudness_before = f.loudness_before.map(|v| r(v, 2));
+            self.true_peak_before = f.true_peak_before.map(|v| r(v, 2));
+            self.loudness_after = f.loudness_after.map(|v| r(v, 2));
+            self.true_peak_after = f.true_peak_after.map(|v| r(v, 2));
+            self.gain_db = Some(r(f.gain_db, 2));
+            self.limiter_db = Some(r(f.limiter_db, 2));
+            self.trimmed_start_s = Some(r(f.trimmed_start_s, 3));
+            self.trimmed_end_s = Some(r(f.trimmed_end_s, 3));
+        }
     }
 
     fn fail(&mut self, e: &Error) {
@@ -370,7 +410,12 @@ fn run_one(
         record.error = Some("output already exists (use --force to overwrite)".into());
         return record;
     }
-    let settings = Settings { overwrite: opts.force, two_threads, cancel: opts.cancel.as_deref() };
+    let settings = Settings {
+        overwrite: opts.force,
+        two_threads,
+        cancel: opts.cancel.as_deref(),
+        finish: Some(&opts.finish),
+    };
     match convert_via(input, output, work_dir, &opts.profile, &settings) {
         Ok(c) => record.fill(&c),
         Err(_) if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) => {
@@ -406,6 +451,36 @@ pub fn run(
         // Temporary files live in the output folder itself; clear those of killed runs.
         output::remove_stale_temporaries(&plan.out_dir);
     }
+    // --match-loudness: a measuring pass over the batch first; its median is every file's target.
+    let matched;
+    let opts = if opts.finish.match_loudness && !opts.dry_run {
+        let inputs: Vec<&Path> = plan
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                PlanItem::Convert { input, .. } => Some(input.as_path()),
+                PlanItem::Done(_) => None,
+            })
+            .collect();
+        let cancel = opts.cancel.as_deref();
+        let target = crate::convert::batch_loudness_target(
+            &inputs,
+            &opts.profile,
+            &opts.finish,
+            opts.jobs,
+            cancel,
+        );
+        let mut finish = opts.finish.clone();
+        finish.match_loudness = false;
+        finish.loudness = target;
+        if finish.true_peak.is_none() {
+            finish.true_peak = opts.finish.ceiling();
+        }
+        matched = ConvertOptions { finish, ..opts.clone() };
+        &matched
+    } else {
+        opts
+    };
 
     struct Ordered {
         next: usize,

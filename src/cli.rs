@@ -77,6 +77,52 @@ pub struct ConvertArgs {
     /// (`input,output`), or JSON when FILE ends in `.json`.
     #[arg(long, value_name = "FILE")]
     pub names_map: Option<PathBuf>,
+    /// Normalize each file's integrated loudness (EBU R128) to LUFS, e.g. -16, or -19 for
+    /// telephony speech. Peaks stay under --true-peak, by gain or a transparent limiter.
+    #[arg(long, value_name = "LUFS", allow_negative_numbers = true, help_heading = "Finishing")]
+    pub loudness: Option<f64>,
+    /// Bring every file to the batch's median loudness (the batch is measured first).
+    #[arg(long, conflicts_with = "loudness", help_heading = "Finishing")]
+    pub match_loudness: bool,
+    /// True-peak ceiling in dBTP [default: -1 with --loudness or --match-loudness]. Given
+    /// alone, only limits the peaks.
+    #[arg(long, value_name = "DBTP", allow_negative_numbers = true, help_heading = "Finishing")]
+    pub true_peak: Option<f64>,
+    /// Trim leading and trailing silence: audio more than --trim-threshold below the file's
+    /// speech level, keeping --trim-pad. Never cuts inside the speech.
+    #[arg(long, help_heading = "Finishing")]
+    pub trim_silence: bool,
+    /// Silence kept before the first and after the last sound when trimming, in ms.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = promptwav::finish::DEFAULT_PAD_MS,
+        requires = "trim_silence",
+        help_heading = "Finishing"
+    )]
+    pub trim_pad: f64,
+    /// The silence threshold when trimming, in dB relative to the file's speech level.
+    #[arg(
+        long,
+        value_name = "DB",
+        default_value_t = promptwav::finish::DEFAULT_TRIM_THRESHOLD_DB,
+        allow_negative_numbers = true,
+        requires = "trim_silence",
+        help_heading = "Finishing"
+    )]
+    pub trim_threshold: f64,
+    /// Fade in and out over MS milliseconds, so the prompt starts and ends at zero (no click)
+    /// [default: 5 with --trim-silence, else none].
+    #[arg(long, value_name = "MS", help_heading = "Finishing")]
+    pub fade: Option<f64>,
+    /// Remove DC offset (high-pass below 20 Hz). Finishing does it anyway when the offset is
+    /// one `check` flags.
+    #[arg(long, help_heading = "Finishing")]
+    pub remove_dc: bool,
+    /// Stereo with one silent channel (30 dB below the other) or channels in opposite phase:
+    /// take one channel at full level instead of the average (said in a warning).
+    #[arg(long, help_heading = "Finishing")]
+    pub smart_downmix: bool,
 }
 
 /// Arguments of `name`.

@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use promptwav::batch::{self, Summary};
+use promptwav::finish::{FinishOptions, Trim};
 use promptwav::{ConvertOptions, Profile, Record, Status, names, output, profile};
 
 use cli::{CheckArgs, CheckFormat, Cli, Command, ConvertArgs, ExitCode, NameArgs};
@@ -94,6 +95,10 @@ fn record_line(r: &Record) -> String {
         Status::Converted => {
             let mut line =
                 format!("converted {input} -> {}", shown(r.output.as_deref().unwrap_or("")));
+            if let (Some(before), Some(after)) = (r.loudness_before, r.loudness_after) {
+                let peak = r.true_peak_after.map(|p| format!(", {p:.1} dBTP")).unwrap_or_default();
+                line.push_str(&format!(" [{before:.1} -> {after:.1} LUFS{peak}]"));
+            }
             if !r.warnings.is_empty() {
                 line.push_str(&format!(" (warning: {})", shown(&r.warnings.join("; "))));
             }
@@ -130,6 +135,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         force: args.force,
         dry_run: args.dry_run,
         cancel: Some(interrupt_flag()),
+        finish: finish_options(&args)?,
     };
     if !args.dry_run {
         prepare_output_dir(&args.output)?;
@@ -202,6 +208,25 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::Interrupted);
     }
     Ok(if summary.failed > 0 { ExitCode::SomeFailed } else { ExitCode::Ok })
+}
+
+/// The finishing options of `convert`'s flags, checked.
+fn finish_options(args: &ConvertArgs) -> anyhow::Result<FinishOptions> {
+    let finish = FinishOptions {
+        loudness: args.loudness,
+        match_loudness: args.match_loudness,
+        true_peak: args.true_peak,
+        trim: args
+            .trim_silence
+            .then_some(Trim { pad_ms: args.trim_pad, threshold_db: args.trim_threshold }),
+        fade_ms: args.fade,
+        remove_dc: args.remove_dc,
+        smart_downmix: args.smart_downmix,
+    };
+    if let Err(why) = finish.validate() {
+        bail!("{why}");
+    }
+    Ok(finish)
 }
 
 /// A flag set by the first Ctrl-C (conversions stop and clean up); a second Ctrl-C exits at
