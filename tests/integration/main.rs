@@ -5,6 +5,7 @@
 
 mod check;
 mod convert;
+mod finish;
 mod formats;
 mod hostile;
 mod names;
