@@ -148,6 +148,18 @@ fn ulaw_decode(code: u8) -> i16 {
     (if c & 0x80 != 0 { -magnitude } else { magnitude }) as i16
 }
 
+/// G.711 A-law to 16-bit linear, from the definition (ITU-T G.711 table 1a): even bits inverted
+/// (xor 0x55); the 13-bit magnitude is 2 * mantissa + 1 in segment 0, else
+/// (2 * mantissa + 33) << (segment - 1), times 8 for 16 bits; the sign bit set means positive.
+fn alaw_decode(code: u8) -> i16 {
+    let c = code ^ 0x55;
+    let segment = u32::from((c >> 4) & 0x07);
+    let mantissa = i32::from(c & 0x0F);
+    let magnitude =
+        if segment == 0 { 2 * mantissa + 1 } else { (2 * mantissa + 33) << (segment - 1) } * 8;
+    (if c & 0x80 != 0 { magnitude } else { -magnitude }) as i16
+}
+
 /// What a promptwav WAV holds, read strictly.
 struct Wav {
     tag: u16,
@@ -200,6 +212,7 @@ fn read_strict(path: &Path) -> Wav {
             .map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) / 32768.0)
             .collect(),
         (7, 8) => data.iter().map(|&c| f32::from(ulaw_decode(c)) / 32768.0).collect(),
+        (6, 8) => data.iter().map(|&c| f32::from(alaw_decode(c)) / 32768.0).collect(),
         other => panic!("unexpected format {other:?}"),
     };
     Wav { tag, rate, bits, fmt_size, fact, samples }
@@ -764,4 +777,62 @@ fn dc_offset_is_removed_when_check_would_flag_it() {
     let (l, _) = loudness(&read_strict(&out).samples, rate);
     assert!((l + 23.0).abs() < 0.05, "{l}");
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+}
+
+#[test]
+fn an_a_law_profile_is_one_table_entry_away() {
+    // Europe's G.711: the same layout as u-law with format tag 6.
+    let alaw = Profile { name: "alaw-test", codec: profile::Codec::Alaw, ..profile::CISCO };
+    let dir = tempdir();
+    let rate = 48000;
+    let x: Vec<f32> = tone(rate, 1.0, 700.0).iter().map(|s| s * 0.8).collect();
+    let input = dir.path().join("tone.wav");
+    write_wav(&input, rate, 1, &x);
+    for finish in
+        [FinishOptions::default(), FinishOptions { fade_ms: Some(5.0), ..FinishOptions::default() }]
+    {
+        let out = dir.path().join(format!("alaw-{}.wav", finish.is_active()));
+        convert(&input, &out, &alaw, &finish);
+        let wav = read_strict(&out);
+        assert_eq!((wav.tag, wav.bits, wav.fmt_size, wav.rate), (6, 8, 18, 8000));
+        assert_eq!(wav.fact, Some(8000));
+        assert_eq!(symphonia_decode(&out), wav.samples);
+        let opts = promptwav::check::CheckOptions {
+            profile: alaw.clone(),
+            strict: true,
+            ..promptwav::check::CheckOptions::default()
+        };
+        let report = promptwav::check::check_file(&out, &opts);
+        assert!(report.ok && report.problems.is_empty(), "{report:?}");
+        let (mut sig, mut err) = (0.0f64, 0.0f64);
+        for (i, &y) in wav.samples.iter().enumerate().skip(800).take(6400) {
+            let want = 0.4 * (2.0 * std::f64::consts::PI * 700.0 * i as f64 / 8000.0).sin();
+            sig += want * want;
+            err += (f64::from(y) - want).powi(2);
+        }
+        let snr = 10.0 * (sig / err).log10();
+        assert!(snr > 35.0, "A-law SNR {snr:.1} dB");
+    }
+}
+
+#[test]
+fn profiles_lists_every_platform_with_its_sources() {
+    let out = promptwav().arg("profiles").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for (name, says) in [
+        ("amazon-connect", "G.711 u-law, 8000 Hz"),
+        ("asterisk", "16-bit PCM, 8000 Hz"),
+        ("asterisk-wav16", ".wav16"),
+        ("cisco", "G.711 u-law"),
+        ("teams", "16-bit PCM, 16000 Hz"),
+        ("genesys", "16-bit PCM, 8000 Hz"),
+    ] {
+        let line = text.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap();
+        assert!(line.contains(says) && line.contains("Source:"), "{line}");
+    }
+    assert!(text.contains("docs.aws.amazon.com/connect/latest/adminguide/play.html"));
+    assert!(text.contains("less than 50MB and less than five minutes"));
+    assert!(text.contains("cannot be more than 5MB"));
+    assert!(text.contains("limited to 25MB"));
 }
