@@ -261,9 +261,17 @@ fn fuzzer_findings_stay_fixed() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&res.stderr);
     assert!(!stderr.contains("internal error"), "{stderr}");
-    for r in json_lines(&res.stdout) {
+    let records = json_lines(&res.stdout);
+    for r in &records {
         assert!(!r["error"].as_str().unwrap_or("").contains("internal error"), "{r}");
     }
+    // A WAV header claiming 268 MHz once made the resampler ask for 9 GB; now it is refused.
+    let oom = records
+        .iter()
+        .find(|r| r["input"].as_str().unwrap().ends_with("wav_rate_268mhz_oom.wav"))
+        .unwrap();
+    assert_eq!(oom["status"], "failed");
+    assert!(oom["error"].as_str().unwrap().starts_with("unsupported sample rate"), "{oom}");
 }
 
 /// Runs promptwav through `sh -c`, for limits and signal dispositions that only a shell sets.
