@@ -475,3 +475,42 @@ fn memory_does_not_grow_with_the_input_length() {
     assert!(big < 64 * 1024, "peak RSS {big} KB");
     eprintln!("peak RSS: 20 s -> {small} KB, 5 min -> {big} KB");
 }
+
+#[test]
+fn alone_or_in_a_batch_the_bytes_are_the_same() {
+    // A file converted alone runs as a three-thread pipeline; in a batch, each file runs on
+    // one thread. Both must write the same bytes.
+    let dir = tempdir();
+    let a = dir.path().join("a.wav");
+    let stereo: Vec<f32> = tone(44100, 2.0, 1000.0).iter().flat_map(|&s| [s, -s * 0.5]).collect();
+    write_wav(&a, 44100, 2, &stereo);
+    let b = dir.path().join("b.wav");
+    let c = dir.path().join("c.wav");
+    write_wav(&b, 8000, 1, &tone(8000, 0.2, 300.0));
+    write_wav(&c, 8000, 1, &tone(8000, 0.2, 300.0));
+    let alone = dir.path().join("alone");
+    let batch = dir.path().join("batch");
+    assert!(
+        promptwav()
+            .args(["convert", "--jobs", "2"])
+            .arg(&a)
+            .arg("-o")
+            .arg(&alone)
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        promptwav()
+            .args(["convert", "--jobs", "1"])
+            .arg(&a)
+            .arg(&b)
+            .arg(&c)
+            .arg("-o")
+            .arg(&batch)
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(fs::read(alone.join("a.wav")).unwrap(), fs::read(batch.join("a.wav")).unwrap());
+}
