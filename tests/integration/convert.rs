@@ -496,8 +496,9 @@ fn alone_or_in_a_batch_the_bytes_are_the_same() {
             .arg(&a)
             .arg("-o")
             .arg(&alone)
-            .status()
+            .output()
             .unwrap()
+            .status
             .success()
     );
     assert!(
@@ -508,8 +509,9 @@ fn alone_or_in_a_batch_the_bytes_are_the_same() {
             .arg(&c)
             .arg("-o")
             .arg(&batch)
-            .status()
+            .output()
             .unwrap()
+            .status
             .success()
     );
     assert_eq!(fs::read(alone.join("a.wav")).unwrap(), fs::read(batch.join("a.wav")).unwrap());
