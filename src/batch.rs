@@ -398,6 +398,7 @@ fn run_one(
     work_dir: &Path,
     opts: &ConvertOptions,
     two_threads: bool,
+    disk_full: &AtomicBool,
 ) -> Record {
     let mut record = Record::new(input, Status::Converted);
     record.set_output(output);
@@ -431,6 +432,9 @@ fn run_one(
                 record.output = None;
                 record.output_path = None;
             } else {
+                if e.is_disk_full() {
+                    disk_full.store(true, Ordering::Relaxed);
+                }
                 record.fail(&e);
             }
         }
@@ -506,6 +510,8 @@ pub fn run(
     // Fewer files than threads: give each file a second thread for decoding.
     let two_threads = jobs > 1 && to_convert < jobs;
     let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
+    // Once the disk is full, every further file would fail the same way: stop converting.
+    let disk_full = AtomicBool::new(false);
 
     let work = || {
         use rayon::prelude::*;
@@ -515,9 +521,12 @@ pub fn run(
                 PlanItem::Convert { input, .. } if cancelled() => {
                     Record::skipped(input, "interrupted")
                 }
+                PlanItem::Convert { input, .. } if disk_full.load(Ordering::Relaxed) => {
+                    Record::skipped(input, "not converted: the disk is full")
+                }
                 PlanItem::Convert { input, output } => {
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        run_one(input, output, &plan.out_dir, opts, two_threads)
+                        run_one(input, output, &plan.out_dir, opts, two_threads, &disk_full)
                     }))
                     .unwrap_or_else(|_| {
                         let mut r = Record::new(input, Status::Failed);
@@ -531,7 +540,7 @@ pub fn run(
             finish(i, record);
         });
     };
-    match rayon::ThreadPoolBuilder::new().num_threads(opts.jobs).build() {
+    match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
         Ok(pool) => pool.install(work),
         Err(_) => work(),
     }

@@ -72,6 +72,20 @@ impl Error {
     pub fn reason(&self) -> &str {
         &self.message
     }
+
+    /// The kind of the underlying I/O error, if the cause was one.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        self.source.as_ref()?.downcast_ref::<std::io::Error>().map(std::io::Error::kind)
+    }
+
+    /// Whether the cause was a full disk (or an exhausted quota): every later write to the same
+    /// place would fail too.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(
+            self.io_kind(),
+            Some(std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
+        )
+    }
 }
 
 /// Result with this crate's [`Error`].
@@ -85,6 +99,8 @@ pub fn io_reason(err: &std::io::Error) -> String {
         ErrorKind::PermissionDenied => "permission denied".into(),
         ErrorKind::IsADirectory => "is a folder, not a file".into(),
         ErrorKind::StorageFull => "disk full".into(),
+        ErrorKind::QuotaExceeded => "disk quota exceeded".into(),
+        ErrorKind::FileTooLarge => "file too large for this file system or its size limit".into(),
         ErrorKind::ReadOnlyFilesystem => "read-only file system".into(),
         ErrorKind::UnexpectedEof => "file ends unexpectedly (truncated)".into(),
         _ => {
@@ -100,5 +116,32 @@ pub fn io_reason(err: &std::io::Error) -> String {
                 None => "I/O error".into(),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error as IoError, ErrorKind};
+
+    #[test]
+    fn disk_full_is_recognized_through_the_source() {
+        let p = Path::new("x.wav");
+        let full =
+            Error::with_source(p, Stage::Write, "disk full", IoError::from(ErrorKind::StorageFull));
+        assert!(full.is_disk_full());
+        let quota =
+            Error::with_source(p, Stage::Write, "quota", IoError::from(ErrorKind::QuotaExceeded));
+        assert!(quota.is_disk_full());
+        let denied = Error::with_source(
+            p,
+            Stage::Write,
+            "denied",
+            IoError::from(ErrorKind::PermissionDenied),
+        );
+        assert!(!denied.is_disk_full());
+        assert!(!Error::new(p, Stage::Write, "no source").is_disk_full());
+        assert_eq!(io_reason(&IoError::from(ErrorKind::StorageFull)), "disk full");
+        assert_eq!(io_reason(&IoError::from(ErrorKind::PermissionDenied)), "permission denied");
     }
 }

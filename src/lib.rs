@@ -13,6 +13,29 @@
 //! [`convert`] runs the pipeline for one file; [`finish`] (only when asked: loudness, trimming,
 //! fades, DC removal) works on the mono signal before encoding; [`profile`] holds the targets;
 //! [`check`] tells whether a file meets them, and why not.
+//!
+//! ```no_run
+//! use std::path::{Path, PathBuf};
+//! use promptwav::{batch, ConvertOptions, Status};
+//!
+//! // One file:
+//! let done = promptwav::convert::convert_file(
+//!     Path::new("greeting.mp3"),
+//!     Path::new("out/greeting.wav"),
+//!     &promptwav::Profile::default(), // Channel Talk
+//!     false,                          // do not overwrite
+//! )?;
+//! println!("{} s of {} at {} Hz", done.duration_s(), done.source.codec, done.source.sample_rate);
+//!
+//! // A batch, with names, folders, parallelism and one record per input:
+//! let opts = ConvertOptions::default();
+//! let plan = batch::plan(&[PathBuf::from("prompts")], Path::new("out"), &opts);
+//! let records = batch::run(&plan, &opts, &|_| {}, &|_| {});
+//! for r in records.iter().filter(|r| r.status == Status::Failed) {
+//!     eprintln!("{}: {}", r.input, r.error.as_deref().unwrap_or(""));
+//! }
+//! # Ok::<(), promptwav::Error>(())
+//! ```
 
 pub mod batch;
 pub mod check;

@@ -17,6 +17,16 @@ use rubato::{Fft, FixedSync, Indexing, Resampler as _};
 /// Nyquist and cost a little more per sample; 2048 is rubato's sweet spot.
 pub const MIN_BLOCK: usize = 2048;
 
+/// The lowest sample rate accepted.
+pub const MIN_RATE: u32 = 1_000;
+
+/// The highest sample rate accepted (DXD and 768 kHz files exist; nothing above).
+pub const MAX_RATE: u32 = 768_000;
+
+/// The largest FFT block accepted, in frames: about 30 MB of resampler state. Every standard
+/// rate needs a few thousand; only odd rates near the top of the range need more.
+pub const MAX_BLOCK: usize = 262_144;
+
 /// The number of output frames for `frames` input frames: `ceil(frames * to / from)`.
 pub fn output_len(frames: u64, from: u32, to: u32) -> u64 {
     let num = u128::from(frames) * u128::from(to);
@@ -66,10 +76,21 @@ struct Inner {
 }
 
 impl Resampler {
-    /// A resampler from `from` Hz to `to` Hz. Fails only for a zero rate.
+    /// A resampler from `from` Hz to `to` Hz. Fails for rates outside [`MIN_RATE`] to
+    /// [`MAX_RATE`], and for rates so oddly related that the exact FFT block would exceed
+    /// [`MAX_BLOCK`] (no real recording has one; a damaged header may).
     pub fn new(from: u32, to: u32) -> Result<Resampler, String> {
-        if from == 0 || to == 0 {
-            return Err(format!("invalid sample rate {from} Hz"));
+        for rate in [from, to] {
+            if !(MIN_RATE..=MAX_RATE).contains(&rate) {
+                return Err(format!(
+                    "unsupported sample rate {rate} Hz (supported: {MIN_RATE} to {MAX_RATE} Hz)"
+                ));
+            }
+        }
+        if from != to && block_sizes(from, to).0.max(block_sizes(from, to).1) > MAX_BLOCK {
+            return Err(format!(
+                "unsupported sample rate {from} Hz: no standard rate, and too odd to convert exactly to {to} Hz"
+            ));
         }
         let inner = if from == to {
             None
@@ -255,6 +276,20 @@ mod tests {
             let b = run(rate, 48000, &input, 4097);
             assert_eq!(a.len() as u64, output_len(n as u64, rate, 48000), "rate {rate} n {n}");
             assert_eq!(a, b, "rate {rate} n {n}: chunking changed the output");
+        }
+    }
+
+    #[test]
+    fn absurd_rates_are_refused_not_attempted() {
+        // A damaged header's rate (a fuzzer find: 268 MHz asked for a 9 GB FFT).
+        assert!(Resampler::new(268_452_012, 48000).is_err());
+        assert!(Resampler::new(999, 48000).is_err());
+        assert!(Resampler::new(0, 48000).is_err());
+        // A prime rate near the top needs a 1.5-million-frame block: refused.
+        assert!(Resampler::new(767_999, 48000).is_err());
+        // Every standard rate and odd ones in range work.
+        for rate in [1000, 8000, 11025, 37800, 47999, 131_071, 352_800, 384_000, 705_600, 768_000] {
+            assert!(Resampler::new(rate, 48000).is_ok(), "{rate}");
         }
     }
 

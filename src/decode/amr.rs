@@ -41,8 +41,8 @@
 //! - a frame whose Q bit is 0 ("severely damaged", RFC 4867 section 4.3.2) is concealed as a bad
 //!   frame, as the 3GPP reference decoder does. Recorders always set it.
 
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use super::mp4::{self, be_u32, child, child_path, children};
+use std::io::{Seek, SeekFrom};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
@@ -597,9 +597,6 @@ impl RegisterableAudioDecoder for AmrDecoder {
 // ---------------------------------------------------------------------------------------------
 // AMR in MP4 / 3GP.
 
-/// The largest `moov` read into memory: an audio file's is a few hundred KB.
-const MAX_MOOV: u64 = 32 * 1024 * 1024;
-
 /// For an MP4/3GP file that symphonia's MP4 reader opened without finding a decodable audio
 /// track: the file's AMR track (`samr` or `sawb` sample entry), with the codec parameters the
 /// reader left out, so that its packets can be decoded by [`AmrDecoder`]. `None` if the file is
@@ -620,10 +617,7 @@ pub fn track_in_mp4(reader: &dyn FormatReader, path: &Path) -> Option<Track> {
 
 /// The track id and variant of the first AMR track of the MP4 file at `path`.
 fn amr_track_of_file(path: &Path) -> Option<(u32, Variant)> {
-    let mut file = File::open(path).ok()?;
-    let len = file.metadata().ok()?.len();
-    let moov = read_top_box(&mut file, len, b"moov")?;
-    amr_track_in_moov(&moov)
+    amr_track_in_moov(&mp4::read_moov(path)?)
 }
 
 /// The first AMR track of a `moov` body: its `tkhd` track id and variant.
@@ -658,82 +652,6 @@ fn sample_entry(stsd: &[u8]) -> Option<[u8; 4]> {
     }
     let kind = stsd.get(12..16)?;
     kind.try_into().ok()
-}
-
-fn read_top_box(file: &mut File, len: u64, want: &[u8; 4]) -> Option<Vec<u8>> {
-    let mut pos = 0u64;
-    while pos.checked_add(8)? <= len {
-        file.seek(SeekFrom::Start(pos)).ok()?;
-        let mut h = [0u8; 16];
-        file.read_exact(&mut h[..8]).ok()?;
-        let mut size = u64::from(be_u32(&h, 0)?);
-        let mut header = 8u64;
-        if size == 1 {
-            file.read_exact(&mut h[8..16]).ok()?;
-            size = be_u64(&h, 8)?;
-            header = 16;
-        } else if size == 0 {
-            size = len - pos;
-        }
-        if size < header || pos.checked_add(size)? > len {
-            return None;
-        }
-        if &h[4..8] == want {
-            let body = size - header;
-            if body > MAX_MOOV {
-                return None;
-            }
-            let mut buf = vec![0u8; usize::try_from(body).ok()?];
-            file.read_exact(&mut buf).ok()?;
-            return Some(buf);
-        }
-        pos += size;
-    }
-    None
-}
-
-/// The child boxes of a container body, as (type, body); stops at the first malformed box.
-fn children(mut data: &[u8]) -> Vec<([u8; 4], &[u8])> {
-    let mut out = Vec::new();
-    while data.len() >= 8 {
-        let Some(size32) = be_u32(data, 0) else { break };
-        let kind = [data[4], data[5], data[6], data[7]];
-        let (header, size) = match size32 {
-            0 => (8, data.len()),
-            1 => match be_u64(data, 8).map(usize::try_from) {
-                Some(Ok(size)) => (16, size),
-                _ => break,
-            },
-            n => (8, n as usize),
-        };
-        if size < header || size > data.len() {
-            break;
-        }
-        out.push((kind, &data[header..size]));
-        data = &data[size..];
-    }
-    out
-}
-
-fn child<'a>(data: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
-    children(data).into_iter().find(|(k, _)| k == kind).map(|(_, body)| body)
-}
-
-fn child_path<'a>(mut data: &'a [u8], path: &[&[u8; 4]]) -> Option<&'a [u8]> {
-    for kind in path {
-        data = child(data, kind)?;
-    }
-    Some(data)
-}
-
-fn be_u32(d: &[u8], at: usize) -> Option<u32> {
-    let bytes: [u8; 4] = d.get(at..at.checked_add(4)?)?.try_into().ok()?;
-    Some(u32::from_be_bytes(bytes))
-}
-
-fn be_u64(d: &[u8], at: usize) -> Option<u64> {
-    let bytes: [u8; 8] = d.get(at..at.checked_add(8)?)?.try_into().ok()?;
-    Some(u64::from_be_bytes(bytes))
 }
 
 #[cfg(test)]

@@ -21,28 +21,33 @@ const MAX_MOOV: u64 = 32 * 1024 * 1024;
 
 /// Finds the gapless information of the first sound track of the MP4 at `path`.
 pub fn gapless(path: &Path, sample_rate: u32) -> Option<Gapless> {
+    from_moov(&read_moov(path)?, sample_rate)
+}
+
+/// The body of the `moov` box of the MP4 file at `path` (at most [`MAX_MOOV`] bytes), read
+/// with every size checked against the file. Shared with the AMR-in-3GP lookup.
+pub(super) fn read_moov(path: &Path) -> Option<Vec<u8>> {
     let mut file = File::open(path).ok()?;
     let len = file.metadata().ok()?.len();
-    let moov = read_top_box(&mut file, len, b"moov")?;
-    from_moov(&moov, sample_rate)
+    read_top_box(&mut file, len, b"moov")
 }
 
 fn read_top_box(file: &mut File, len: u64, want: &[u8; 4]) -> Option<Vec<u8>> {
     let mut pos = 0u64;
-    while pos + 8 <= len {
+    while pos.checked_add(8)? <= len {
         file.seek(SeekFrom::Start(pos)).ok()?;
         let mut h = [0u8; 16];
         file.read_exact(&mut h[..8]).ok()?;
-        let mut size = u64::from(u32::from_be_bytes([h[0], h[1], h[2], h[3]]));
+        let mut size = u64::from(be_u32(&h, 0)?);
         let mut header = 8u64;
         if size == 1 {
             file.read_exact(&mut h[8..16]).ok()?;
-            size = u64::from_be_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]]);
+            size = be_u64(&h, 8)?;
             header = 16;
         } else if size == 0 {
             size = len - pos;
         }
-        if size < header || pos + size > len {
+        if size < header || pos.checked_add(size)? > len {
             return None;
         }
         if &h[4..8] == want {
@@ -50,7 +55,7 @@ fn read_top_box(file: &mut File, len: u64, want: &[u8; 4]) -> Option<Vec<u8>> {
             if body > MAX_MOOV {
                 return None;
             }
-            let mut buf = vec![0u8; body as usize];
+            let mut buf = vec![0u8; usize::try_from(body).ok()?];
             file.read_exact(&mut buf).ok()?;
             return Some(buf);
         }
@@ -59,24 +64,19 @@ fn read_top_box(file: &mut File, len: u64, want: &[u8; 4]) -> Option<Vec<u8>> {
     None
 }
 
-/// The child boxes of a container body: (type, body).
-fn children(mut data: &[u8]) -> Vec<([u8; 4], &[u8])> {
+/// The child boxes of a container body, as (type, body); stops at the first malformed box.
+pub(super) fn children(mut data: &[u8]) -> Vec<([u8; 4], &[u8])> {
     let mut out = Vec::new();
     while data.len() >= 8 {
-        let size = u32::from_be_bytes([data[0], data[1], data[2], data[3]]) as usize;
+        let Some(size32) = be_u32(data, 0) else { break };
         let kind = [data[4], data[5], data[6], data[7]];
-        let (header, size) = if size == 1 {
-            if data.len() < 16 {
-                break;
-            }
-            let big = u64::from_be_bytes([
-                data[8], data[9], data[10], data[11], data[12], data[13], data[14], data[15],
-            ]);
-            (16usize, usize::try_from(big).unwrap_or(usize::MAX))
-        } else if size == 0 {
-            (8, data.len())
-        } else {
-            (8, size)
+        let (header, size) = match size32 {
+            0 => (8, data.len()),
+            1 => match be_u64(data, 8).map(usize::try_from) {
+                Some(Ok(size)) => (16, size),
+                _ => break,
+            },
+            n => (8, n as usize),
         };
         if size < header || size > data.len() {
             break;
@@ -87,16 +87,27 @@ fn children(mut data: &[u8]) -> Vec<([u8; 4], &[u8])> {
     out
 }
 
-fn child<'a>(data: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
-    children(data).into_iter().find(|(k, _)| k == kind).map(|(_, b)| b)
+/// The first child box of type `kind`.
+pub(super) fn child<'a>(data: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
+    children(data).into_iter().find(|(k, _)| k == kind).map(|(_, body)| body)
 }
 
-fn be_u32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
+/// The box at `path` below `data`, one child type a step.
+pub(super) fn child_path<'a>(mut data: &'a [u8], path: &[&[u8; 4]]) -> Option<&'a [u8]> {
+    for kind in path {
+        data = child(data, kind)?;
+    }
+    Some(data)
 }
 
-fn be_u64(d: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_be_bytes(d.get(at..at + 8)?.try_into().ok()?))
+pub(super) fn be_u32(d: &[u8], at: usize) -> Option<u32> {
+    let bytes: [u8; 4] = d.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(u32::from_be_bytes(bytes))
+}
+
+pub(super) fn be_u64(d: &[u8], at: usize) -> Option<u64> {
+    let bytes: [u8; 8] = d.get(at..at.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_be_bytes(bytes))
 }
 
 /// The timescale of an `mvhd` or `mdhd` body.

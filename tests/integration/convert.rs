@@ -423,3 +423,96 @@ fn summary_line_counts_outcomes() {
     assert!(text.contains("1 converted, 1 failed, 0 skipped"), "{text}");
     assert!(text.contains("bad.mp3"), "{text}");
 }
+
+/// Runs a conversion and returns the child's peak resident memory in KB, read from
+/// /proc/PID/status (VmHWM, a high-water mark) until it exits.
+#[cfg(target_os = "linux")]
+fn peak_rss_kb(input: &std::path::Path, out: &std::path::Path) -> u64 {
+    let bin = assert_cmd::cargo::cargo_bin("promptwav");
+    let mut child = std::process::Command::new(bin)
+        .arg("convert")
+        .arg(input)
+        .arg("-o")
+        .arg(out)
+        .arg("--force")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(text) = fs::read_to_string(&status_path) {
+            for line in text.lines().filter(|l| l.starts_with("VmHWM:")) {
+                let kb: u64 =
+                    line.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+                peak = peak.max(kb);
+            }
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(child.wait().unwrap().success());
+    peak
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn memory_does_not_grow_with_the_input_length() {
+    let dir = tempdir();
+    let short = dir.path().join("short.wav");
+    let long = dir.path().join("long.wav");
+    // 20 s and 5 minutes of 8 kHz audio: the long one makes 15 times more output.
+    let second = tone(8000, 1.0, 440.0);
+    write_wav(&short, 8000, 1, &second.repeat(20));
+    write_wav(&long, 8000, 1, &second.repeat(300));
+    let out = dir.path().join("out");
+    let small = peak_rss_kb(&short, &out);
+    let big = peak_rss_kb(&long, &out);
+    assert!(small > 0 && big > 0);
+    assert!(big < small + 4 * 1024, "peak RSS grew from {small} KB to {big} KB");
+    assert!(big < 64 * 1024, "peak RSS {big} KB");
+    eprintln!("peak RSS: 20 s -> {small} KB, 5 min -> {big} KB");
+}
+
+#[test]
+fn alone_or_in_a_batch_the_bytes_are_the_same() {
+    // A file converted alone runs as a three-thread pipeline; in a batch, each file runs on
+    // one thread. Both must write the same bytes.
+    let dir = tempdir();
+    let a = dir.path().join("a.wav");
+    let stereo: Vec<f32> = tone(44100, 2.0, 1000.0).iter().flat_map(|&s| [s, -s * 0.5]).collect();
+    write_wav(&a, 44100, 2, &stereo);
+    let b = dir.path().join("b.wav");
+    let c = dir.path().join("c.wav");
+    write_wav(&b, 8000, 1, &tone(8000, 0.2, 300.0));
+    write_wav(&c, 8000, 1, &tone(8000, 0.2, 300.0));
+    let alone = dir.path().join("alone");
+    let batch = dir.path().join("batch");
+    assert!(
+        promptwav()
+            .args(["convert", "--jobs", "2"])
+            .arg(&a)
+            .arg("-o")
+            .arg(&alone)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    assert!(
+        promptwav()
+            .args(["convert", "--jobs", "1"])
+            .arg(&a)
+            .arg(&b)
+            .arg(&c)
+            .arg("-o")
+            .arg(&batch)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    assert_eq!(fs::read(alone.join("a.wav")).unwrap(), fs::read(batch.join("a.wav")).unwrap());
+}

@@ -836,3 +836,37 @@ fn profiles_lists_every_platform_with_its_sources() {
     assert!(text.contains("cannot be more than 5MB"));
     assert!(text.contains("limited to 25MB"));
 }
+
+#[test]
+fn u_law_alone_and_in_a_batch_gives_the_same_bytes() {
+    // A file converted alone runs pipelined on three threads; in a batch, inline.
+    let dir = tempdir();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir_all(&inputs).unwrap();
+    for i in 0..3 {
+        let x: Vec<f32> = tone(44100, 2.0, 300.0 + 100.0 * f64::from(i));
+        write_wav(&inputs.join(format!("t{i}.wav")), 44100, 1, &x);
+    }
+    let alone = dir.path().join("alone");
+    let res = promptwav()
+        .args(["convert", "--profile", "amazon-connect", "-j", "4"])
+        .arg(inputs.join("t1.wav"))
+        .arg("-o")
+        .arg(&alone)
+        .output()
+        .unwrap();
+    assert!(res.status.success());
+    let batch = dir.path().join("batch");
+    let res = promptwav()
+        .args(["convert", "--profile", "amazon-connect", "-j", "1"])
+        .arg(&inputs)
+        .arg("-o")
+        .arg(&batch)
+        .output()
+        .unwrap();
+    assert!(res.status.success());
+    let a = std::fs::read(alone.join("t1.wav")).unwrap();
+    let b = std::fs::read(batch.join("in/t1.wav")).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(read_strict(&alone.join("t1.wav")).samples.len(), 16000);
+}

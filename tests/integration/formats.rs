@@ -196,3 +196,77 @@ fn the_bundled_prompts_convert_with_romanized_names() {
         ]
     );
 }
+
+#[test]
+fn a_folder_of_everything_converts_in_one_command() {
+    // Issue 2's acceptance: every kind of file, under Korean, emoji, accented, reserved and
+    // colliding names, plus broken files, in one folder; one command.
+    let rows = manifest();
+    let dir = tempdir();
+    let inp = dir.path().join("받은 파일");
+    fs::create_dir(&inp).unwrap();
+    let disguises =
+        ["안내 {}", "😀 {}", "café {}", "CON", "Hello World", "hello_world", "HELLO WORLD"];
+    let mut expected_ok = 0;
+    for (i, row) in rows.iter().enumerate() {
+        let src = fixture(&row.path);
+        let ext = src.extension().and_then(|e| e.to_str()).unwrap_or("bin");
+        let stem = disguises[i % disguises.len()].replace("{}", &i.to_string());
+        // "CON", "Hello World", "hello_world" and "HELLO WORLD" collide after conversion
+        // (and, with the same extension, as inputs: then they get a number too).
+        let mut name = format!("{stem}.{ext}");
+        if inp.join(&name).exists() {
+            name = format!("{stem} {i}.{ext}");
+        }
+        fs::copy(&src, inp.join(&name)).unwrap();
+        if row.expected == "converted" {
+            expected_ok += 1;
+        }
+    }
+    let before: Vec<(String, u64)> = files_under(&inp)
+        .into_iter()
+        .map(|f| {
+            let d = digest(&inp.join(&f));
+            (f, d)
+        })
+        .collect();
+    let out = dir.path().join("out");
+    let res =
+        promptwav().args(["convert", "--json"]).arg(&inp).arg("-o").arg(&out).output().unwrap();
+    assert_eq!(res.status.code(), Some(1));
+    let records = json_lines(&res.stdout);
+    assert_eq!(records.len(), rows.len());
+    let converted: Vec<&serde_json::Value> =
+        records.iter().filter(|r| r["status"] == "converted").collect();
+    assert_eq!(converted.len(), expected_ok);
+    for r in &records {
+        if r["status"] == "failed" {
+            assert!(!r["error"].as_str().unwrap_or("").is_empty(), "{r}");
+        }
+    }
+    let written = files_under(&out);
+    assert_eq!(written.len(), expected_ok);
+    let mut lowercase = std::collections::HashSet::new();
+    // Colliding names were numbered, case-insensitively.
+    let numbered = |stem: &str| {
+        let prefix = format!("badeun_pail/{stem}-");
+        written.iter().filter(|w| w.to_ascii_lowercase().starts_with(&prefix)).count()
+    };
+    assert!(numbered("hello_world") >= 6, "{written:?}");
+    assert!(numbered("con_") >= 2, "{written:?}");
+    for w in &written {
+        assert!(w.starts_with("badeun_pail/"), "{w}");
+        let name = w.rsplit('/').next().unwrap();
+        assert!(promptwav::names::is_safe_name(name), "{w}");
+        assert!(lowercase.insert(name.to_ascii_lowercase()), "names collide: {w}");
+        assert_plain_header(&fs::read(out.join(w)).unwrap(), 48000);
+    }
+    let after: Vec<(String, u64)> = files_under(&inp)
+        .into_iter()
+        .map(|f| {
+            let d = digest(&inp.join(&f));
+            (f, d)
+        })
+        .collect();
+    assert_eq!(before, after, "inputs were modified");
+}

@@ -261,7 +261,190 @@ fn fuzzer_findings_stay_fixed() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&res.stderr);
     assert!(!stderr.contains("internal error"), "{stderr}");
-    for r in json_lines(&res.stdout) {
+    let records = json_lines(&res.stdout);
+    for r in &records {
         assert!(!r["error"].as_str().unwrap_or("").contains("internal error"), "{r}");
     }
+    // A WAV header claiming 268 MHz once made the resampler ask for 9 GB; now it is refused.
+    let oom = records
+        .iter()
+        .find(|r| r["input"].as_str().unwrap().ends_with("wav_rate_268mhz_oom.wav"))
+        .unwrap();
+    assert_eq!(oom["status"], "failed");
+    assert!(oom["error"].as_str().unwrap().starts_with("unsupported sample rate"), "{oom}");
+}
+
+/// Runs promptwav through `sh -c`, for limits and signal dispositions that only a shell sets.
+#[cfg(unix)]
+fn via_shell(script: &str, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("promptwav");
+    Command::new("sh").arg("-c").arg(script).arg(bin).args(args).output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_write_failure_mid_file_leaves_nothing_and_the_batch_goes_on() {
+    // A file size limit (ulimit -f, in 1 KB blocks) makes writes past 200 KB fail with EFBIG,
+    // as a full disk would fail them with ENOSPC; SIGXFSZ is ignored so the write just fails.
+    let dir = tempdir();
+    let big = dir.path().join("big.wav");
+    let small = dir.path().join("small.wav");
+    write_wav(&big, 8000, 1, &tone(8000, 4.0, 300.0)); // 4 s -> 384 KB at 48 kHz
+    write_wav(&small, 8000, 1, &tone(8000, 0.5, 300.0)); // 48 KB
+    let out = dir.path().join("out");
+    let res = via_shell(
+        r#"trap "" XFSZ; ulimit -f 200; exec "$0" convert --json --jobs 1 "$@""#,
+        &[big.as_os_str(), small.as_os_str(), std::ffi::OsStr::new("-o"), out.as_os_str()],
+    );
+    assert_eq!(res.status.code(), Some(1), "{}", String::from_utf8_lossy(&res.stderr));
+    let records = json_lines(&res.stdout);
+    assert_eq!(records[0]["status"], "failed");
+    assert_eq!(records[0]["stage"], "write");
+    assert!(records[0]["error"].as_str().unwrap().contains("file too large"), "{}", records[0]);
+    assert_eq!(records[1]["status"], "converted");
+    assert_eq!(files_under(&out), vec!["small.wav"], "a partial or temporary file was left");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unwritable_output_folder_is_refused_before_any_work() {
+    let dir = tempdir();
+    let input = dir.path().join("a.wav");
+    write_wav(&input, 8000, 1, &tone(8000, 0.1, 300.0));
+    // As root a mode-555 folder stays writable; a folder under /proc never is.
+    use std::os::unix::fs::PermissionsExt;
+    let locked = dir.path().join("locked");
+    fs::create_dir(&locked).unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).unwrap();
+    let writable = fs::write(locked.join("probe"), b"x").is_ok();
+    let target =
+        if writable { Path::new("/proc/1/promptwav-out").to_path_buf() } else { locked.clone() };
+    let res = promptwav().arg("convert").arg(&input).arg("-o").arg(&target).output().unwrap();
+    assert_eq!(res.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("output folder"), "{err}");
+    assert!(
+        res.stdout.is_empty(),
+        "something was reported as done: {}",
+        String::from_utf8_lossy(&res.stdout)
+    );
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_missing_output_folder_is_created() {
+    let dir = tempdir();
+    let input = dir.path().join("a.wav");
+    write_wav(&input, 8000, 1, &tone(8000, 0.1, 300.0));
+    let out = dir.path().join("new/deep/folder");
+    let res = promptwav().arg("convert").arg(&input).arg("-o").arg(&out).output().unwrap();
+    assert!(res.status.success());
+    assert_eq!(files_under(&out), vec!["a.wav"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_input_fails_with_permission_denied() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    let secret = dir.path().join("secret.wav");
+    let fine = dir.path().join("fine.wav");
+    write_wav(&secret, 8000, 1, &tone(8000, 0.1, 300.0));
+    write_wav(&fine, 8000, 1, &tone(8000, 0.1, 300.0));
+    fs::set_permissions(&secret, fs::Permissions::from_mode(0o000)).unwrap();
+    fs::set_permissions(&fine, fs::Permissions::from_mode(0o644)).unwrap();
+    let out = dir.path().join("out");
+    // Root reads anything: run as `nobody` then (setpriv, from util-linux).
+    let bin = assert_cmd::cargo::cargo_bin("promptwav");
+    let mut cmd = if fs::read(&secret).is_ok() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&bin);
+        c
+    } else {
+        Command::new(&bin)
+    };
+    let res = cmd
+        .args(["convert", "--json"])
+        .arg(&secret)
+        .arg(&fine)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(1), "{}", String::from_utf8_lossy(&res.stderr));
+    let records = json_lines(&res.stdout);
+    assert_eq!(records[0]["error"], "permission denied");
+    assert_eq!(records[0]["stage"], "open");
+    assert_eq!(records[1]["status"], "converted");
+}
+
+#[cfg(unix)]
+#[test]
+fn links_loops_and_pipes_in_a_folder_are_skipped_not_followed() {
+    let dir = tempdir();
+    let root = dir.path().join("in");
+    fs::create_dir_all(root.join("sub")).unwrap();
+    write_wav(&root.join("sub/a.wav"), 8000, 1, &tone(8000, 0.1, 300.0));
+    std::os::unix::fs::symlink("..", root.join("sub/loop")).unwrap();
+    std::os::unix::fs::symlink("sub/a.wav", root.join("link.wav")).unwrap();
+    std::os::unix::fs::symlink("nowhere.wav", root.join("broken.wav")).unwrap();
+    assert!(Command::new("mkfifo").arg(root.join("pipe.wav")).status().unwrap().success());
+    let out = dir.path().join("out");
+    let res =
+        promptwav().args(["convert", "--json"]).arg(&root).arg("-o").arg(&out).output().unwrap();
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stdout));
+    let records = json_lines(&res.stdout);
+    let status = |suffix: &str| {
+        let r = records
+            .iter()
+            .find(|r| r["input"].as_str().unwrap().ends_with(suffix))
+            .unwrap_or_else(|| panic!("{suffix}"));
+        (r["status"].as_str().unwrap().to_string(), r["error"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(status("sub/loop").0, "skipped");
+    assert!(status("sub/loop").1.contains("link to a folder"));
+    assert_eq!(status("pipe.wav").0, "skipped");
+    assert!(status("pipe.wav").1.contains("not a regular file"));
+    assert_eq!(status("broken.wav").0, "skipped");
+    // A link to a file is followed once; the file it points to is converted once.
+    assert_eq!(status("link.wav").0, "converted");
+    assert_eq!(status("sub/a.wav").0, "skipped");
+    assert!(status("sub/a.wav").1.contains("same file"));
+}
+
+#[cfg(unix)]
+#[test]
+fn hostile_names_stay_inside_and_print_escaped() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempdir();
+    let inp = dir.path().join("in");
+    fs::create_dir(&inp).unwrap();
+    let nasty = std::ffi::OsStr::from_bytes(b"x..\n\x1b[31mred\x07 $(id).wav");
+    write_wav(&inp.join(nasty), 8000, 1, &tone(8000, 0.1, 300.0));
+    fs::write(inp.join(std::ffi::OsStr::from_bytes(b"bad\x1b]0;title\x07.mp3")), b"not audio")
+        .unwrap();
+    let out = dir.path().join("out");
+    // Given as a relative path that climbs out and back in.
+    let relative = Path::new("../..").join(dir.path().file_name().unwrap()).join("in");
+    let res = promptwav()
+        .current_dir(dir.path().join("in"))
+        .arg("convert")
+        .arg(&relative)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&res.stdout);
+    assert!(
+        !text.contains('\x1b') && !text.contains('\x07'),
+        "raw control characters printed: {text:?}"
+    );
+    assert!(text.contains("\\u{1b}"), "{text}");
+    // One line per input plus the summary: the newline in the name did not split a line.
+    assert_eq!(text.lines().count(), 3, "{text}");
+    let written = files_under(&out);
+    assert_eq!(written, vec!["in/x.._31mred_id.wav"], "{written:?}");
 }
