@@ -870,3 +870,59 @@ fn u_law_alone_and_in_a_batch_gives_the_same_bytes() {
     assert_eq!(a, b);
     assert_eq!(read_strict(&alone.join("t1.wav")).samples.len(), 16000);
 }
+
+#[test]
+fn every_fixture_through_every_finishing_flag_fails_only_as_without_them() {
+    // Broken, truncated, hostile and odd files: finishing adds no failure and no panic.
+    let dir = tempdir();
+    let run = |out: &str, extra: &[&str]| -> Vec<serde_json::Value> {
+        let res = promptwav()
+            .args(["convert", "--json", "--profile", "amazon-connect"])
+            .args(extra)
+            .arg(fixtures())
+            .arg("-o")
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap();
+        assert!(!String::from_utf8_lossy(&res.stderr).contains("internal error"));
+        json_lines(&res.stdout)
+    };
+    let plain = run("plain", &[]);
+    let finished = run(
+        "finished",
+        &["--loudness", "-19", "--trim-silence", "--smart-downmix", "--remove-dc", "--fade", "3"],
+    );
+    assert!(plain.len() > 100);
+    assert_eq!(plain.len(), finished.len());
+    for (a, b) in plain.iter().zip(&finished) {
+        assert_eq!(a["input"], b["input"]);
+        assert_eq!((&a["status"], &a["error"]), (&b["status"], &b["error"]), "{b}");
+        if b["status"] == "converted" {
+            if let Some(tp) = b["true_peak_after"].as_f64() {
+                assert!(tp <= -1.0, "{b}");
+            }
+            if let Some(l) = b["loudness_after"].as_f64() {
+                assert!((l + 19.0).abs() <= 0.5, "{b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_true_peak_ceiling_alone_only_limits_the_peaks() {
+    let dir = tempdir();
+    let rate = 48000;
+    // Speech at -10 LUFS: its peaks are about +2 dBTP, past full scale.
+    let input = dir.path().join("hot.wav");
+    write_f32(&input, rate, 1, &at_level(&speech_like(rate, 3.0, 17), rate, -10.0));
+    let out = dir.path().join("hot-out.wav");
+    let finish = FinishOptions { true_peak: Some(-1.0), ..FinishOptions::default() };
+    let c = convert(&input, &out, &profile::CHANNELTALK, &finish);
+    let (l, tp) = loudness(&read_strict(&out).samples, rate);
+    let f = c.finish.unwrap();
+    assert_eq!(f.gain_db, 0.0);
+    assert!(f.true_peak_before.unwrap() > 0.0, "{f:?}");
+    assert!(tp <= -1.0, "{tp}");
+    assert!(f.limiter_db < 0.0 && l < -10.0 && l > -12.0, "{l} {f:?}");
+    assert_eq!(c.clipped_samples, 0);
+}
