@@ -83,7 +83,8 @@ pub struct Settings<'a> {
     /// Replace an existing output.
     pub overwrite: bool,
     /// Decode (and mix) on a second thread while this one resamples and writes: for a file
-    /// converted alone, this brings the total time close to the decoding time.
+    /// converted alone, this brings the total time close to the decoding time. (The finishing
+    /// passes run on one thread.)
     pub two_threads: bool,
     /// When set (by Ctrl-C, say), the conversion stops at the next chunk and leaves nothing.
     pub cancel: Option<&'a AtomicBool>,

@@ -369,3 +369,33 @@ impl Profile {
         PROFILES.iter().find(|p| p.name.eq_ignore_ascii_case(name))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_consistent() {
+        let mut names = std::collections::HashSet::new();
+        for p in PROFILES {
+            assert!(names.insert(p.name), "{} twice", p.name);
+            assert!(Profile::by_name(&p.name.to_uppercase()).is_some());
+            // What the encoder writes: 16-bit PCM, or 8-bit G.711 at 8 kHz.
+            match p.codec {
+                Codec::Pcm => assert_eq!(p.bits_per_sample, 16, "{}", p.name),
+                Codec::Mulaw | Codec::Alaw => {
+                    assert_eq!((p.bits_per_sample, p.sample_rate), (8, 8000), "{}", p.name)
+                }
+            }
+            assert_eq!(p.channels, 1, "{}", p.name);
+            assert!(p.extension.bytes().all(|b| b.is_ascii_alphanumeric()), "{}", p.name);
+            let s = &p.sources;
+            for text in [p.source, s.format, s.rate_channels, s.name, s.limits, s.content] {
+                assert!(!text.is_empty(), "{}", p.name);
+            }
+            assert_eq!(p.constraints().len(), 6);
+        }
+        assert_eq!(PROFILES[0], Profile::default());
+        assert_eq!(PROFILES.len(), 7);
+    }
+}
