@@ -515,4 +515,16 @@ fn alone_or_in_a_batch_the_bytes_are_the_same() {
             .success()
     );
     assert_eq!(fs::read(alone.join("a.wav")).unwrap(), fs::read(batch.join("a.wav")).unwrap());
+    // A costly decoder (MP3) runs as two stages when alone: the same bytes again.
+    let mp3 = fixture("formats/mp3_cbr128_44100_stereo.mp3");
+    for (jobs, out, extra) in [("2", &alone, None), ("1", &batch, Some(&b))] {
+        let mut cmd = promptwav();
+        cmd.args(["convert", "--force", "--jobs", jobs]).arg(&mp3).arg("-o").arg(out);
+        if let Some(extra) = extra {
+            cmd.arg(extra);
+        }
+        assert!(cmd.output().unwrap().status.success());
+    }
+    let name = "mp3_cbr128_44100_stereo.wav";
+    assert_eq!(fs::read(alone.join(name)).unwrap(), fs::read(batch.join(name)).unwrap());
 }
