@@ -15,6 +15,8 @@ use promptwav::batch::{self, Summary};
 use promptwav::finish::{FinishOptions, Trim};
 use promptwav::{ConvertOptions, Profile, Record, Status, names, output, profile};
 
+use promptwav::names::printable as shown;
+
 use cli::{CheckArgs, CheckFormat, Cli, Command, ConvertArgs, ExitCode, NameArgs};
 
 fn main() {
@@ -70,22 +72,6 @@ fn find_profile(name: &str) -> anyhow::Result<Profile> {
             let known: Vec<&str> = profile::PROFILES.iter().map(|p| p.name).collect();
             bail!("unknown profile '{name}'; known profiles: {}", known.join(", "))
         }
-    }
-}
-
-/// A path or name for a terminal: control characters (newlines, escapes) are shown escaped so
-/// a hostile name cannot rewrite the screen.
-fn shown(text: &str) -> String {
-    if text.chars().any(char::is_control) {
-        text.chars()
-            .flat_map(
-                |c| {
-                    if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }
-                },
-            )
-            .collect()
-    } else {
-        text.to_string()
     }
 }
 

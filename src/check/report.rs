@@ -5,13 +5,7 @@ use std::fmt::Write as _;
 
 use super::{Code, Report, Severity, Summary};
 
-/// Text for a terminal: control characters (newlines, escapes) are shown escaped, so a hostile
-/// file name cannot rewrite the screen or forge report lines.
-pub fn shown(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] })
-        .collect()
-}
+pub use crate::names::printable as shown;
 
 /// The measured facts in one short bracket: `[wav pcm_s16le 48000 Hz mono 16-bit 2.50 s
 /// -23.0 LUFS -1.0 dBTP]`.

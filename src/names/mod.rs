@@ -126,6 +126,18 @@ pub fn output_name(file_name: &OsStr, ext: &str) -> String {
     s
 }
 
+/// A name or path as it can be printed on a terminal: control characters (newlines, escape
+/// sequences, bells) are shown escaped (`\n`, `\u{1b}`), so a hostile file name cannot rewrite
+/// the screen or split a report line. Everything else is kept as is.
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] })
+        .collect()
+}
+
 /// Keeps names distinct, case-insensitively, within a set of output folders.
 #[derive(Debug, Default)]
 pub struct Deduper {
