@@ -466,34 +466,32 @@ fn render(
     let rate = source.rate;
     file.set_len(0).map_err(|e| write_err(dest, e))?;
     file.seek(std::io::SeekFrom::Start(0)).map_err(|e| write_err(dest, e))?;
-    let mut writer = WavWriter::new(&mut *file, rate, law).map_err(|e| write_err(dest, e))?;
-    let mut quantizer = Quantizer::new();
+    let writer = WavWriter::new(&mut *file, rate, law).map_err(|e| write_err(dest, e))?;
+    let mut encoder = Encoder::new(writer);
     let mut chain = finish::Render::new(plan, rate);
     let mut meter = finish::LoudnessMeter::new(rate);
     let mut done = Vec::new();
-    let mut pcm = Vec::new();
     let mut stored = Vec::new();
-    let mut flush = |done: &mut Vec<f32>, writer: &mut WavWriter<&mut std::fs::File>| {
-        pcm.clear();
-        quantizer.quantize(done, &mut pcm);
-        done.clear();
+    // Writes what is done and measures it as stored (after the codec).
+    let mut flush = |done: &mut Vec<f32>, encoder: &mut Encoder<&mut std::fs::File>| {
+        let pcm = encoder.write(done, dest)?;
         stored.clear();
-        stored.extend(pcm.iter().map(|&s| f32::from(writer.stored(s)) / 32768.0));
+        stored.extend(pcm.iter().map(|&s| f32::from(law.map_or(s, |l| l.round_trip(s))) / 32768.0));
         meter.push(&stored);
-        writer.write(&pcm).map_err(|e| write_err(dest, e))
+        done.clear();
+        Ok::<(), Error>(())
     };
     source.run(&mut |chunk| {
         chain.push(chunk, &mut done);
-        if done.len() >= 32 * 1024 { flush(&mut done, &mut writer) } else { Ok(()) }
+        if done.len() >= WRITE_BATCH { flush(&mut done, &mut encoder) } else { Ok(()) }
     })?;
     chain.finish(&mut done);
-    flush(&mut done, &mut writer)?;
-    let frames = writer.samples();
-    writer.finish().map_err(|e| write_err(dest, e))?;
+    flush(&mut done, &mut encoder)?;
+    let (frames, clipped) = encoder.finish(dest)?;
     Ok(Rendered {
         after: meter.finish(),
         frames,
-        clipped: quantizer.clipped(),
+        clipped,
         reduction_db: chain.limiter_reduction_db(),
     })
 }
@@ -689,10 +687,13 @@ impl<W: std::io::Write + std::io::Seek> Encoder<W> {
         Encoder { writer, quantizer: Quantizer::new(), pcm: Vec::new() }
     }
 
-    fn write(&mut self, samples: &[f32], dest: &Path) -> Result<()> {
+    /// Quantizes and writes `samples`; returns the 16-bit values, as quantized (before a G.711
+    /// codec: see [`G711::round_trip`]).
+    fn write(&mut self, samples: &[f32], dest: &Path) -> Result<&[i16]> {
         self.pcm.clear();
         self.quantizer.quantize(samples, &mut self.pcm);
-        self.writer.write(&self.pcm).map_err(|e| write_err(dest, e))
+        self.writer.write(&self.pcm).map_err(|e| write_err(dest, e))?;
+        Ok(&self.pcm)
     }
 
     /// Completes the file; returns (frames written, samples clipped).

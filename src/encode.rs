@@ -218,6 +218,12 @@ impl G711 {
 
     /// The 16-bit value a code stands for (ITU-T G.711, scaled to 16 bits as every decoder
     /// does: u-law spans ±32124, A-law ±32256).
+    /// The 16-bit value `sample` comes back as after encoding and decoding: what a file in
+    /// this law really holds.
+    pub fn round_trip(self, sample: i16) -> i16 {
+        self.decode(self.encode(sample))
+    }
+
     pub fn decode(self, code: u8) -> i16 {
         match self {
             G711::Mulaw => mulaw_to_linear(code),
@@ -401,14 +407,6 @@ impl<W: Write + Seek> WavWriter<W> {
         match self {
             WavWriter::Pcm16(w) => w.samples(),
             WavWriter::G711(w) => w.samples(),
-        }
-    }
-
-    /// The value a 16-bit sample is stored as (itself for PCM, the nearest G.711 value else).
-    pub fn stored(&self, sample: i16) -> i16 {
-        match self {
-            WavWriter::Pcm16(_) => sample,
-            WavWriter::G711(w) => w.law.decode(w.law.encode(sample)),
         }
     }
 
