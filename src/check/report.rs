@@ -3,9 +3,20 @@
 
 use std::fmt::Write as _;
 
-use super::{Code, Report, Severity, Summary};
+use super::{Code, Problem, Report, Severity, Summary};
 
 pub use crate::names::printable as shown;
+
+/// One problem as a line of JUnit text: `error code: message: fix`, XML-escaped.
+fn junit_problem(p: &Problem) -> String {
+    format!(
+        "{} {}: {}: {}",
+        p.severity.as_str(),
+        p.code,
+        xml_escape(&p.message),
+        xml_escape(&p.fix)
+    )
+}
 
 /// The measured facts in one short bracket: `[wav pcm_s16le 48000 Hz mono 16-bit 2.50 s
 /// -23.0 LUFS -1.0 dBTP]`.
@@ -167,14 +178,7 @@ pub fn junit(reports: &[Report], profile: &str, strict: bool) -> String {
                 xml_escape(kind)
             );
             for p in &failing {
-                let _ = writeln!(
-                    x,
-                    "{} {}: {}: {}",
-                    p.severity.as_str(),
-                    p.code,
-                    xml_escape(&p.message),
-                    xml_escape(&p.fix)
-                );
+                let _ = writeln!(x, "{}", junit_problem(p));
             }
             x.push_str("</failure>\n");
         }
@@ -182,14 +186,7 @@ pub fn junit(reports: &[Report], profile: &str, strict: bool) -> String {
             x.push_str("      <system-out>");
             x.push_str(&xml_escape(&facts));
             for p in &others {
-                let _ = write!(
-                    x,
-                    "\n{} {}: {}: {}",
-                    p.severity.as_str(),
-                    p.code,
-                    xml_escape(&p.message),
-                    xml_escape(&p.fix)
-                );
+                let _ = write!(x, "\n{}", junit_problem(p));
             }
             x.push_str("</system-out>\n");
         }
