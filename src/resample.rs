@@ -87,15 +87,15 @@ impl Resampler {
                 ));
             }
         }
-        if from != to && block_sizes(from, to).0.max(block_sizes(from, to).1) > MAX_BLOCK {
-            return Err(format!(
-                "unsupported sample rate {from} Hz: no standard rate, and too odd to convert exactly to {to} Hz"
-            ));
-        }
         let inner = if from == to {
             None
         } else {
             let (block_in, block_out) = block_sizes(from, to);
+            if block_in.max(block_out) > MAX_BLOCK {
+                return Err(format!(
+                    "unsupported sample rate {from} Hz: no standard rate, and too odd to convert exactly to {to} Hz"
+                ));
+            }
             let fft = Fft::<f32>::new_custom(
                 from as usize,
                 to as usize,
