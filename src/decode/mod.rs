@@ -269,7 +269,7 @@ impl Decoder {
                 let what = if reader.tracks().is_empty() {
                     "no audio in file".to_string()
                 } else {
-                    unsupported_track_reason(reader.as_ref(), &head)
+                    unsupported_track_reason(reader.as_ref())
                 };
                 return Err(Error::new(path, Stage::Probe, what));
             }
@@ -286,7 +286,7 @@ impl Decoder {
                 return Err(Error::new(
                     path,
                     Stage::Probe,
-                    unsupported_track_reason(reader.as_ref(), &head),
+                    unsupported_track_reason(reader.as_ref()),
                 ));
             }
         };
@@ -585,8 +585,7 @@ fn unsupported_codec_reason(err: &SymError) -> String {
 }
 
 /// Why a file's audio track cannot be decoded, naming the codec when we can.
-fn unsupported_track_reason(reader: &dyn FormatReader, head: &[u8]) -> String {
-    let _ = head;
+fn unsupported_track_reason(reader: &dyn FormatReader) -> String {
     for track in reader.tracks() {
         if let Some(CodecParameters::Audio(params)) = &track.codec_params {
             return format!(
