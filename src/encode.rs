@@ -70,54 +70,60 @@ impl Quantizer {
         let start = out.len();
         out.resize(start + input.len(), 0);
         let dst = &mut out[start..];
-        let mut clipped = 0u64;
         let mut chunks = input.chunks_exact(LANES);
         let mut outs = dst.chunks_exact_mut(LANES);
         // Whole groups of LANES samples, written so that the compiler vectorizes them: the
-        // lane states live in a local array, the results in fixed-size arrays.
+        // lane states and clip counts live in local arrays, every step is a select, not a
+        // branch.
+        let mut states = self.lanes;
+        let mut over = [0u32; LANES];
         for (src, dst) in (&mut chunks).zip(&mut outs) {
-            let mut states = self.lanes;
             let mut values = [0f32; LANES];
-            let mut over = [0u32; LANES];
             for i in 0..LANES {
-                let (v, o) = one(src[i], &mut states[i]);
-                values[i] = v;
-                over[i] = u32::from(o);
+                values[i] = dithered(src[i], &mut states[i]);
             }
-            self.lanes = states;
             for i in 0..LANES {
-                dst[i] = values[i] as i32 as i16;
+                let clamped = values[i].clamp(-32768.0, 32767.0);
+                over[i] += u32::from(clamped != values[i]);
+                dst[i] = to_i16(clamped);
             }
-            clipped += u64::from(over.iter().sum::<u32>());
         }
+        self.lanes = states;
+        let mut clipped: u64 = over.iter().map(|&n| u64::from(n)).sum();
         for (i, (&x, d)) in chunks.remainder().iter().zip(outs.into_remainder()).enumerate() {
-            let (v, o) = one(x, &mut self.lanes[i]);
-            *d = v as i32 as i16;
-            clipped += u64::from(o);
+            let v = dithered(x, &mut self.lanes[i]);
+            let clamped = v.clamp(-32768.0, 32767.0);
+            clipped += u64::from(clamped != v);
+            *d = to_i16(clamped);
         }
         self.clipped += clipped;
     }
 }
 
-/// One sample: a value on the 16-bit grid is kept; others get TPDF dither of ±1 LSB (the
-/// difference of two uniform 16-bit numbers from one step of the lane's xorshift32). Returns
-/// the value, already within the 16-bit range, and whether it had to be clipped.
+/// A whole number in the 16-bit range, as `i16`, by its bits after adding 1.5 * 2^23 (where a
+/// float's last mantissa bit is 1): plain integer arithmetic that vectorizes, where `as i32`
+/// checks every value for the saturating conversion.
 #[inline(always)]
-fn one(x: f32, state: &mut u32) -> (f32, bool) {
+fn to_i16(v: f32) -> i16 {
+    const MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23
+    ((v + MAGIC).to_bits() as i32 - MAGIC.to_bits() as i32) as i16
+}
+
+/// One sample, scaled to the 16-bit grid: a value on the grid is kept; others get TPDF dither
+/// of ±1 LSB (the difference of two uniform 16-bit numbers from one step of the lane's
+/// xorshift32) and are rounded. NaN becomes 0; the result is not yet clipped to 16 bits.
+#[inline(always)]
+fn dithered(x: f32, state: &mut u32) -> f32 {
     let mut s = *state;
     s ^= s << 13;
     s ^= s >> 17;
     s ^= s << 5;
     *state = s;
     let tpdf = ((s >> 16) as i32 - (s & 0xFFFF) as i32) as f32 * (1.0 / 65536.0);
-    // NaN becomes 0 (x == x is false only for NaN); infinities clip.
-    #[allow(clippy::eq_op)]
-    let x = if x == x { x } else { 0.0 };
+    let x = if x.is_nan() { 0.0 } else { x };
     let y = (x * 32768.0).clamp(-65536.0, 65536.0);
     let r = round(y);
-    let v = if r == y { r } else { round(y + tpdf) };
-    let clamped = v.clamp(-32768.0, 32767.0);
-    (clamped, clamped != v)
+    if r == y { r } else { round(y + tpdf) }
 }
 
 /// The WAV header of a 16-bit PCM file, as [`Pcm16Writer`] writes it.
