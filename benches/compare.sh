@@ -2,6 +2,7 @@
 # Compares promptwav with ffmpeg and SoX on the same files, interleaved, several rounds.
 #
 #   benches/compare.sh [ROUNDS]        (default 5; needs ffmpeg, sox, python3; GNU time)
+#   CASES="music.mp3 prompts200" benches/compare.sh 9     (only these cases)
 #
 # Makes its corpus deterministically in target/compare/ (a 3-minute music-like signal in MP3,
 # AAC/M4A, FLAC, WAV, Vorbis, Opus; 8 kHz and 22.05 kHz voice prompts; 200 five-second MP3
@@ -88,13 +89,17 @@ single() {
     return 0
 }
 
+CASES=${CASES:-music.mp3 music.m4a music.flac music.wav music.ogg music.opus voice_8k.wav voice_22k.wav prompts200}
+wanted() { [[ " $CASES " == *" $1 "* ]]; }
+
 for f in music.mp3 music.m4a music.flac music.wav music.ogg music.opus voice_8k.wav voice_22k.wav; do
+    wanted "$f" || continue
     echo "timing $f..." >&2
     single "$f" "$C/$f"
 done
 
-echo "timing 200 prompts..." >&2
-for _ in $(seq "$ROUNDS"); do
+wanted prompts200 && echo "timing 200 prompts..." >&2
+wanted prompts200 && for _ in $(seq "$ROUNDS"); do
     run prompts200 promptwav "$PW" convert "$C/prompts" -o "$OUT" --jobs 2
     [ $HAVE_FFMPEG = 1 ] && run prompts200 ffmpeg sh -c "ls '$C/prompts' | xargs -P2 -I{} ffmpeg -nostdin -v error -y -i '$C/prompts/{}' -ac 1 -ar 48000 -c:a pcm_s16le '$OUT/{}.wav'"
     [ $HAVE_SOX = 1 ] && sox_reads "$C/prompts/p001.mp3" && run prompts200 sox sh -c "ls '$C/prompts' | xargs -P2 -I{} sox '$C/prompts/{}' -b 16 -c 1 '$OUT/{}.wav' rate -v 48000"

@@ -675,6 +675,11 @@ const DECODE_BATCH: usize = 8 * 1024;
 /// flat.
 const IN_FLIGHT: usize = 4;
 
+/// Worker threads decoding a file converted alone, for the codecs where that gives exactly the
+/// output of one thread (MP3, MP2, FLAC, ALAC; see `decode::ahead`): with the demuxing and
+/// resampling threads they keep two cores busy.
+const DECODE_THREADS: usize = 2;
+
 /// Quantizes and writes resampled samples.
 struct Encoder<W: std::io::Write + std::io::Seek> {
     writer: WavWriter<W>,
@@ -747,6 +752,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
     dest: &Path,
 ) -> Result<Outcome> {
     let separate_writer = cheap_to_decode(decoder.info());
+    decoder.decode_ahead(DECODE_THREADS);
     let internal = || {
         Error::new(input, Stage::Decode, "internal error while converting; please report this file")
     };

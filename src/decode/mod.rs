@@ -12,6 +12,7 @@
 //!   and counted as a warning.
 //! - Memory is bounded by one packet's worth of audio, whatever the file's length.
 
+mod ahead;
 pub mod amr;
 mod mp4;
 pub mod opus;
@@ -23,13 +24,14 @@ use std::sync::OnceLock;
 
 use symphonia::core::audio::{Channels, Position};
 use symphonia::core::codecs::CodecParameters;
-use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::codecs::registry::CodecRegistry;
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::{Hint, Probe, ProbeOptions};
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
+use symphonia::core::packet::Packet;
 
 use crate::error::{Error, Result, Stage, io_reason};
 use crate::mix::Speaker;
@@ -78,6 +80,10 @@ pub struct Decoder {
     path: std::path::PathBuf,
     reader: Box<dyn FormatReader>,
     decoder: Box<dyn AudioDecoder>,
+    /// The codec parameters, for more decoders of the same track (see [`Decoder::decode_ahead`]).
+    params: AudioCodecParameters,
+    /// Workers decoding segments of the track ahead of the caller, if asked for.
+    ahead: Option<ahead::Ahead>,
     track_id: u32,
     info: SourceInfo,
     /// Whether an early end of stream is normal for this container (Ogg, WebM/MKV streams that
@@ -340,6 +346,8 @@ impl Decoder {
             path: path.to_path_buf(),
             reader,
             decoder,
+            params,
+            ahead: None,
             track_id: track.id,
             info: SourceInfo {
                 format,
@@ -359,6 +367,35 @@ impl Decoder {
             idle_packets: 0,
             max_frames: file_len.saturating_mul(MAX_FRAMES_PER_BYTE).saturating_add(1 << 20),
         })
+    }
+
+    /// Decodes the rest of the file on `threads` worker threads (see [`ahead`]), when the codec
+    /// allows it with exactly the output of one thread and `threads` is 2 or more. Only before
+    /// the first chunk; returns whether the workers run.
+    pub fn decode_ahead(&mut self, threads: usize) -> bool {
+        self.decode_ahead_in(threads, ahead::SEGMENT_FRAMES)
+    }
+
+    /// [`Decoder::decode_ahead`] with segments of `segment_frames` (tests use tiny ones).
+    fn decode_ahead_in(&mut self, threads: usize, segment_frames: u64) -> bool {
+        if threads < 2 || self.ahead.is_some() || self.stats.packets > 0 || self.idle_packets > 0 {
+            return false;
+        }
+        let Some(warm_up) = ahead::warm_up(&self.info.codec) else {
+            return false;
+        };
+        let Some(registered) = registries().1.get_audio_decoder(self.params.codec) else {
+            return false;
+        };
+        self.ahead = ahead::Ahead::start(
+            threads,
+            registered.factory,
+            &self.params,
+            self.track_id,
+            warm_up,
+            segment_frames,
+        );
+        self.ahead.is_some()
     }
 
     /// What the source is.
@@ -385,8 +422,17 @@ impl Decoder {
             if self.finished {
                 return Ok(None);
             }
-            let packet = match self.reader.next_packet() {
-                Ok(Some(packet)) => packet,
+            let next = match &mut self.ahead {
+                Some(ahead) => match ahead.next_event(self.reader.as_mut()) {
+                    ahead::Event::Ours => Ok(Some((self.track_id, None))),
+                    ahead::Event::Other(id) => Ok(Some((id, None))),
+                    ahead::Event::End(None) => Ok(None),
+                    ahead::Event::End(Some(e)) => Err(e),
+                },
+                None => self.reader.next_packet().map(|p| p.map(|p| (p.track_id, Some(p)))),
+            };
+            let (track_id, packet) = match next {
+                Ok(Some(next)) => next,
                 Ok(None) => return self.end(false),
                 Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                     return self.end(!self.eof_is_end);
@@ -420,13 +466,20 @@ impl Decoder {
                     self.seconds(self.stats.frames)
                 )));
             }
-            if packet.track_id != self.track_id {
+            if track_id != self.track_id {
                 continue;
             }
             self.stats.packets += 1;
-            let buf = match self.decoder.decode(&packet) {
-                Ok(buf) => buf,
-                Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => {
+            let decoded = match (&mut self.ahead, &packet) {
+                (Some(ahead), _) => ahead.take(&mut self.planes),
+                (None, Some(packet)) => {
+                    decode_packet(self.decoder.as_mut(), packet, &mut self.planes)
+                }
+                (None, None) => Decoded::Failed("internal error: a packet went missing".into()),
+            };
+            let (frames, rate, speakers) = match decoded {
+                Decoded::Audio { frames, rate, speakers } => (frames, rate, speakers),
+                Decoded::Bad => {
                     self.stats.bad_packets += 1;
                     if self.stats.bad_packets > 8 && self.stats.bad_packets * 2 > self.stats.packets
                     {
@@ -439,23 +492,20 @@ impl Decoder {
                     }
                     continue;
                 }
-                Err(SymError::Unsupported(what)) => {
+                Decoded::Unsupported(what) => {
                     return Err(self.fail(format!("unsupported feature of the stream: {what}")));
                 }
-                Err(e) => return Err(self.fail(format!("decoder error: {e}"))),
+                Decoded::Failed(message) => return Err(self.fail(message)),
             };
-            let frames = buf.frames();
             if frames == 0 {
                 continue;
             }
-            let rate = buf.spec().rate();
             if rate != self.info.sample_rate {
                 return Err(self.fail(format!(
                     "the sample rate changes part-way through ({} Hz to {rate} Hz); this is not supported",
                     self.info.sample_rate
                 )));
             }
-            let speakers = speakers_of(buf.spec().channels());
             if speakers.is_empty() {
                 return Err(self.fail("a decoded packet has no channels".into()));
             }
@@ -463,7 +513,6 @@ impl Decoder {
                 self.info.channels = speakers.len() as u16;
             }
             self.speakers = speakers;
-            buf.copy_to_vecs_planar::<f32>(&mut self.planes);
 
             // Our own gapless trimming.
             let mut start = 0usize;
@@ -535,6 +584,41 @@ impl Decoder {
             )));
         }
         Ok(None)
+    }
+}
+
+/// What decoding one packet gave.
+enum Decoded {
+    /// `frames` frames at `rate` (left in the caller's planes), one plane per speaker.
+    Audio { frames: usize, rate: u32, speakers: Vec<Speaker> },
+    /// A damaged packet, skipped.
+    Bad,
+    /// A feature of the stream the decoder does not have.
+    Unsupported(String),
+    /// Any other failure, as the message for the person.
+    Failed(String),
+}
+
+/// Decodes `packet` into `planes` (resized to the packet's channels and frames).
+fn decode_packet(
+    decoder: &mut dyn AudioDecoder,
+    packet: &Packet,
+    planes: &mut Vec<Vec<f32>>,
+) -> Decoded {
+    match decoder.decode(packet) {
+        Ok(buf) => {
+            let frames = buf.frames();
+            if frames == 0 {
+                return Decoded::Audio { frames, rate: 0, speakers: Vec::new() };
+            }
+            let rate = buf.spec().rate();
+            let speakers = speakers_of(buf.spec().channels());
+            buf.copy_to_vecs_planar::<f32>(planes);
+            Decoded::Audio { frames, rate, speakers }
+        }
+        Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => Decoded::Bad,
+        Err(SymError::Unsupported(what)) => Decoded::Unsupported(what.to_string()),
+        Err(e) => Decoded::Failed(format!("decoder error: {e}")),
     }
 }
 

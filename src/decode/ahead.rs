@@ -1,0 +1,448 @@
+//! Decoding one file on several threads, with exactly the output of decoding it on one.
+//!
+//! The container is still read on the caller's thread, packet after packet; the packets of the
+//! audio track are cut into segments of a few seconds, and each segment is decoded by a worker
+//! thread with a decoder of its own. A decoder carries state from packet to packet (MP3's bit
+//! reservoir, overlap and filterbank memory), so a worker first decodes the packets just before
+//! its segment and throws their output away: for the codecs allowed here that is enough for its
+//! state, and so its output, to be bit for bit what one decoder going through the whole file
+//! gives (tested on every fixture with segments of a few packets). Codecs whose state never
+//! settles exactly (Opus, AAC with noise substitution, Vorbis is not tried) are not decoded this
+//! way.
+//!
+//! The caller sees the same stream of events as from the container itself: every packet read,
+//! the end or the container's error in its place, and for each audio packet what decoding it
+//! gave, in order. Errors, damaged packets and the end are judged by the caller exactly as
+//! without workers. Memory is bounded: at most two segments per worker are in flight.
+
+use std::collections::VecDeque;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread::JoinHandle;
+
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoderOptions};
+use symphonia::core::codecs::registry::AudioDecoderFactoryFn;
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::FormatReader;
+use symphonia::core::packet::Packet;
+
+use super::{Decoded, MAX_IDLE_PACKETS, decode_packet};
+
+/// What a decoder of a codec needs before the first packet of a segment for its output there to
+/// be exact: at least `packets` packets and `bytes` bytes of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct WarmUp {
+    packets: usize,
+    bytes: usize,
+}
+
+/// The warm-up a codec needs, or `None` if its output cannot be made exact this way.
+///
+/// - FLAC and ALAC frames are independent.
+/// - MPEG layer I and II: the synthesis filterbank remembers 512 samples, less than a frame.
+/// - MP3: a frame's main data may start up to 511 bytes before its header (the bit reservoir),
+///   and the overlap and filterbank memory come from the frame before: the warm-up covers 2 KiB
+///   of frames, and at least two.
+pub(super) fn warm_up(codec: &str) -> Option<WarmUp> {
+    match codec {
+        "flac" | "alac" => Some(WarmUp { packets: 0, bytes: 0 }),
+        "mp1" | "mp2" => Some(WarmUp { packets: 2, bytes: 0 }),
+        "mp3" => Some(WarmUp { packets: 2, bytes: 2048 }),
+        _ => None,
+    }
+}
+
+/// Frames of source audio per segment (about 3 s at 44.1 kHz): long enough that the warm-up
+/// costs little (about 4 % for MP3 at 128 kbit/s), short enough that both workers start at once
+/// and memory stays small (1 MB of decoded stereo per segment).
+pub(super) const SEGMENT_FRAMES: u64 = 1 << 17;
+
+/// Packets per segment at most, for containers that do not say how long a packet is.
+const SEGMENT_PACKETS: usize = 512;
+
+/// Segments in flight per worker.
+const DEPTH: usize = 2;
+
+/// What the caller reads in place of `FormatReader::next_packet`.
+pub(super) enum Event {
+    /// A packet of the audio track: its decoding is taken with [`Ahead::take`].
+    Ours,
+    /// A packet of another track (counted by the caller, never decoded).
+    Other(u32),
+    /// The end of the container (`None`) or its error.
+    End(Option<SymError>),
+}
+
+struct Job {
+    warm: Vec<Packet>,
+    body: Vec<Packet>,
+}
+
+/// One decoded packet of a segment: its planes are `channels` runs of `frames` samples from
+/// `offset` in the segment's samples.
+struct Piece {
+    decoded: Decoded,
+    offset: usize,
+    channels: usize,
+    frames: usize,
+}
+
+#[derive(Default)]
+struct Done {
+    pieces: VecDeque<Piece>,
+    samples: Vec<f32>,
+}
+
+struct Worker {
+    jobs: Option<SyncSender<Job>>,
+    done: Option<Receiver<Done>>,
+    /// Sample buffers handed back for reuse (no page faults for every segment).
+    spare: Option<mpsc::Sender<Vec<f32>>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+/// Segments being read, decoded and handed back in order.
+pub(super) struct Ahead {
+    workers: Vec<Worker>,
+    track_id: u32,
+    warm_up: WarmUp,
+    segment_frames: u64,
+    /// Events read from the container and not yet given to the caller.
+    events: VecDeque<Event>,
+    /// The packets of the track before the next segment, for its warm-up.
+    recent: VecDeque<Packet>,
+    /// The segment whose pieces the caller is taking.
+    current: Done,
+    dispatched: usize,
+    collected: usize,
+    reader_done: bool,
+    /// Packets of other tracks in a row (reading stops where the caller's idle guard will).
+    other_run: u64,
+}
+
+impl Ahead {
+    /// Starts `threads` workers decoding with decoders made by `factory`.
+    pub(super) fn start(
+        threads: usize,
+        factory: AudioDecoderFactoryFn,
+        params: &AudioCodecParameters,
+        track_id: u32,
+        warm_up: WarmUp,
+        segment_frames: u64,
+    ) -> Option<Ahead> {
+        let mut workers = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            let (job_tx, job_rx) = mpsc::sync_channel::<Job>(DEPTH);
+            let (done_tx, done_rx) = mpsc::sync_channel::<Done>(DEPTH);
+            let (spare_tx, spare_rx) = mpsc::channel::<Vec<f32>>();
+            let params = params.clone();
+            let handle = std::thread::Builder::new()
+                .name("promptwav-decode".into())
+                .spawn(move || work(factory, &params, &job_rx, &done_tx, &spare_rx))
+                .ok()?;
+            workers.push(Worker {
+                jobs: Some(job_tx),
+                done: Some(done_rx),
+                spare: Some(spare_tx),
+                handle: Some(handle),
+            });
+        }
+        Some(Ahead {
+            workers,
+            track_id,
+            warm_up,
+            segment_frames: segment_frames.max(1),
+            events: VecDeque::new(),
+            recent: VecDeque::new(),
+            current: Done::default(),
+            dispatched: 0,
+            collected: 0,
+            reader_done: false,
+            other_run: 0,
+        })
+    }
+
+    /// The next event of the container, reading ahead to keep the workers busy.
+    pub(super) fn next_event(&mut self, reader: &mut dyn FormatReader) -> Event {
+        while !self.reader_done && self.dispatched - self.collected < DEPTH * self.workers.len() {
+            self.read_segment(reader);
+        }
+        if self.events.is_empty() && !self.reader_done {
+            self.read_segment(reader);
+        }
+        // Reading stops early only at a run of other tracks' packets longer than the caller
+        // accepts: the caller fails before it gets here.
+        self.events
+            .pop_front()
+            .unwrap_or(Event::End(Some(SymError::DecodeError("no audio packets"))))
+    }
+
+    /// What decoding the next packet of the track gave; its audio, if any, goes to `planes`.
+    pub(super) fn take(&mut self, planes: &mut Vec<Vec<f32>>) -> Decoded {
+        if self.current.pieces.is_empty() {
+            let worker = &self.workers[self.collected % self.workers.len()];
+            let received = worker.done.as_ref().map(|rx| rx.recv());
+            self.collected += 1;
+            match received {
+                Some(Ok(done)) => {
+                    let used = std::mem::replace(&mut self.current, done).samples;
+                    if let Some(spare) = &worker.spare {
+                        let _ = spare.send(used);
+                    }
+                }
+                _ => {
+                    return Decoded::Failed(
+                        "internal error while decoding; please report this file".into(),
+                    );
+                }
+            }
+        }
+        let Some(piece) = self.current.pieces.pop_front() else {
+            return Decoded::Failed(
+                "internal error while decoding; please report this file".into(),
+            );
+        };
+        if let Decoded::Audio { .. } = piece.decoded {
+            planes.resize_with(piece.channels, Vec::new);
+            for (c, plane) in planes.iter_mut().enumerate() {
+                let start = piece.offset + c * piece.frames;
+                plane.clear();
+                plane.extend_from_slice(&self.current.samples[start..start + piece.frames]);
+            }
+        }
+        piece.decoded
+    }
+
+    /// Reads one segment's worth of packets (or up to the end) and hands it to a worker.
+    fn read_segment(&mut self, reader: &mut dyn FormatReader) {
+        let mut body = Vec::new();
+        let mut frames = 0u64;
+        while frames < self.segment_frames && body.len() < SEGMENT_PACKETS {
+            match reader.next_packet() {
+                Ok(Some(packet)) if packet.track_id == self.track_id => {
+                    self.other_run = 0;
+                    frames += packet.dur.get().max(1);
+                    self.events.push_back(Event::Ours);
+                    body.push(packet);
+                }
+                Ok(Some(packet)) => {
+                    self.events.push_back(Event::Other(packet.track_id));
+                    self.other_run += 1;
+                    if self.other_run > MAX_IDLE_PACKETS {
+                        self.reader_done = true;
+                        break;
+                    }
+                }
+                Ok(None) => {
+                    self.events.push_back(Event::End(None));
+                    self.reader_done = true;
+                    break;
+                }
+                Err(e) => {
+                    self.events.push_back(Event::End(Some(e)));
+                    self.reader_done = true;
+                    break;
+                }
+            }
+        }
+        if body.is_empty() {
+            return;
+        }
+        let warm: Vec<Packet> = self.recent.iter().cloned().collect();
+        self.remember(&body);
+        let worker = &self.workers[self.dispatched % self.workers.len()];
+        self.dispatched += 1;
+        if let Some(jobs) = &worker.jobs {
+            // A worker that is gone is found by `take`.
+            let _ = jobs.send(Job { warm, body });
+        }
+    }
+
+    /// Keeps the fewest packets, ending with `body`, that make the warm-up of the next segment.
+    fn remember(&mut self, body: &[Packet]) {
+        let WarmUp { packets, bytes } = self.warm_up;
+        if packets == 0 && bytes == 0 {
+            return;
+        }
+        let enough = |q: &VecDeque<Packet>, skip: usize| {
+            q.len() - skip >= packets
+                && q.iter().skip(skip).map(|p| p.data.len()).sum::<usize>() >= bytes
+        };
+        let mut tail: VecDeque<Packet> = VecDeque::new();
+        for packet in body.iter().rev() {
+            tail.push_front(packet.clone());
+            if enough(&tail, 0) {
+                self.recent = tail;
+                return;
+            }
+        }
+        self.recent.extend(tail);
+        while self.recent.len() > 1 && enough(&self.recent, 1) {
+            self.recent.pop_front();
+        }
+    }
+}
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        // Closing both channels lets every worker finish: a worker blocked on sending sees the
+        // receiver gone, one waiting for work sees the sender gone.
+        for worker in &mut self.workers {
+            worker.jobs.take();
+            worker.done.take();
+            worker.spare.take();
+        }
+        for worker in &mut self.workers {
+            if let Some(handle) = worker.handle.take() {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+/// A worker: decodes each job's warm-up (output thrown away) and then its body, with a new
+/// decoder per job so that the output depends on the job alone.
+fn work(
+    factory: AudioDecoderFactoryFn,
+    params: &AudioCodecParameters,
+    jobs: &Receiver<Job>,
+    done: &SyncSender<Done>,
+    spare: &Receiver<Vec<f32>>,
+) {
+    let mut planes: Vec<Vec<f32>> = Vec::new();
+    for job in jobs.iter() {
+        let mut samples = spare.try_recv().unwrap_or_default();
+        samples.clear();
+        let mut out = Done { pieces: VecDeque::with_capacity(job.body.len()), samples };
+        match factory(params, &AudioDecoderOptions::default()) {
+            Ok(mut decoder) => {
+                for packet in &job.warm {
+                    let _ = decode_packet(decoder.as_mut(), packet, &mut planes);
+                }
+                for packet in &job.body {
+                    let decoded = decode_packet(decoder.as_mut(), packet, &mut planes);
+                    let offset = out.samples.len();
+                    let (channels, frames) = match decoded {
+                        Decoded::Audio { frames, .. } => (planes.len(), frames),
+                        _ => (0, 0),
+                    };
+                    for plane in planes.iter().take(channels) {
+                        out.samples.extend_from_slice(plane.get(..frames).unwrap_or(plane));
+                    }
+                    out.pieces.push_back(Piece { decoded, offset, channels, frames });
+                }
+            }
+            Err(e) => {
+                for _ in &job.body {
+                    out.pieces.push_back(Piece {
+                        decoded: Decoded::Failed(format!("decoder error: {e}")),
+                        offset: 0,
+                        channels: 0,
+                        frames: 0,
+                    });
+                }
+            }
+        }
+        if done.send(out).is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::super::Decoder;
+
+    /// Everything a decoder delivers: the samples of every chunk (as bits, so that -0.0 and NaN
+    /// compare exactly), the end or the error, and the counts.
+    fn decode_all(path: &Path, segment_frames: Option<u64>) -> (Vec<u32>, String, bool) {
+        let mut decoder = match Decoder::open(path) {
+            Ok(d) => d,
+            Err(e) => return (Vec::new(), e.to_string(), false),
+        };
+        let ahead = segment_frames.is_some_and(|s| decoder.decode_ahead_in(2, s));
+        let mut bits = Vec::new();
+        let end = loop {
+            match decoder.next_chunk() {
+                Ok(Some(chunk)) => {
+                    for plane in chunk.planes {
+                        bits.extend(plane[..chunk.frames].iter().map(|s| s.to_bits()));
+                    }
+                }
+                Ok(None) => break format!("end {:?}", decoder.stats()),
+                Err(e) => break format!("{e} {:?}", decoder.stats()),
+            }
+        };
+        (bits, end, ahead)
+    }
+
+    /// The files of a folder and its subfolders, sorted.
+    fn files(root: &Path) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(root).expect("folder").map(|e| e.expect("entry").path()) {
+            if entry.is_dir() {
+                found.extend(files(&entry));
+            } else if entry.is_file() {
+                found.push(entry);
+            }
+        }
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn decoding_ahead_gives_exactly_what_one_thread_gives() {
+        let mut checked = Vec::new();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut all: Vec<PathBuf> =
+            ["formats", "broken", "fuzz"].iter().flat_map(|d| files(&fixtures.join(d))).collect();
+        // More folders to try, separated by `:` (for collections of real files kept elsewhere).
+        if let Some(extra) = std::env::var_os("PROMPTWAV_AHEAD_DIRS") {
+            all.extend(std::env::split_paths(&extra).flat_map(|d| files(&d)));
+        }
+        for path in all {
+            let (alone, end, _) = decode_all(&path, None);
+            // One packet a segment is the hardest case for the warm-up; the others are what
+            // conversions use.
+            for segment in [1, 3000, super::SEGMENT_FRAMES] {
+                let (ahead, ahead_end, used) = decode_all(&path, Some(segment));
+                assert_eq!(ahead_end, end, "{} (segments of {segment})", path.display());
+                assert!(
+                    ahead == alone,
+                    "{}: samples differ (segments of {segment})",
+                    path.display()
+                );
+                if used && segment == 1 {
+                    checked
+                        .push(path.file_name().unwrap_or_default().to_string_lossy().to_string());
+                }
+            }
+        }
+        // The codecs decoded ahead are really tried (MP3 in three kinds, MP2, FLAC, ALAC and
+        // damaged files among them).
+        for name in [
+            "mp3_cbr128_44100_stereo.mp3",
+            "mp3_vbr_22050_mono.mp3",
+            "mp3_named_as.wav",
+            "mp2_48000_stereo.mp2",
+            "flac_s24_96000_stereo.flac",
+            "alac_44100_mono.m4a",
+            "truncated.mp3",
+            "truncated.flac",
+        ] {
+            assert!(checked.iter().any(|c| c == name), "{name} not decoded ahead: {checked:?}");
+        }
+    }
+
+    #[test]
+    fn other_codecs_are_not_decoded_ahead() {
+        for name in
+            ["opus_48000_stereo.opus", "aac_lc_44100_stereo.m4a", "pcm_s16le_48000_mono.wav"]
+        {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats").join(name);
+            let mut decoder = Decoder::open(&path).expect("fixture opens");
+            assert!(!decoder.decode_ahead(2), "{name}");
+        }
+    }
+}
