@@ -14,6 +14,7 @@
 
 mod ahead;
 pub mod amr;
+pub mod mp3;
 mod mp4;
 pub mod opus;
 
@@ -128,6 +129,7 @@ fn registries() -> &'static (Probe, CodecRegistry) {
         let mut codecs = CodecRegistry::new();
         symphonia::default::register_enabled_codecs(&mut codecs);
         opus::register(&mut codecs);
+        mp3::register(&mut codecs);
         amr::register_codecs(&mut codecs);
         (probe, codecs)
     })
