@@ -676,7 +676,7 @@ const DECODE_BATCH: usize = 8 * 1024;
 const IN_FLIGHT: usize = 4;
 
 /// Worker threads decoding a file converted alone, for the codecs where that gives exactly the
-/// output of one thread (MP3, MP2, FLAC, ALAC; see `decode::ahead`): with the demuxing and
+/// output of one thread (MP3, FLAC, ALAC; see `decode::ahead`): with the demuxing and
 /// resampling threads they keep two cores busy.
 const DECODE_THREADS: usize = 2;
 

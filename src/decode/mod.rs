@@ -378,8 +378,11 @@ impl Decoder {
         self.decode_ahead_in(threads, ahead::SEGMENT_FRAMES)
     }
 
-    /// [`Decoder::decode_ahead`] with segments of `segment_frames` (tests use tiny ones).
-    fn decode_ahead_in(&mut self, threads: usize, segment_frames: u64) -> bool {
+    /// [`Decoder::decode_ahead`] with segments of `segment_frames` source frames (a segment
+    /// holds at least one packet). For tests and fuzzing, which use tiny segments to have many
+    /// of them.
+    #[doc(hidden)]
+    pub fn decode_ahead_in(&mut self, threads: usize, segment_frames: u64) -> bool {
         if threads < 2 || self.ahead.is_some() || self.stats.packets > 0 || self.idle_packets > 0 {
             return false;
         }

@@ -39,7 +39,10 @@ pub struct Mp3Decoder {
     input: Vec<u8>,
     interleaved: Vec<f32>,
     buf: AudioBuffer<f32>,
-    /// The rate and channel count of the first frame.
+    /// The rate and channel count of the stream, as the demuxer found them (from its first
+    /// frame): a frame that differs is an error. Fixed from the start rather than taken from
+    /// the first frame decoded, so that a decoder started part-way (see `decode::ahead`) judges
+    /// every frame as one that started at the beginning does.
     spec: Option<(u32, usize)>,
 }
 
@@ -56,7 +59,7 @@ impl Mp3Decoder {
             input: Vec::new(),
             interleaved: vec![0.0; MAX_SAMPLES_PER_FRAME],
             buf: AudioBuffer::default(),
-            spec: None,
+            spec: params.sample_rate.zip(params.channels.as_ref().map(|c| c.count())),
         })
     }
 
