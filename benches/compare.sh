@@ -89,7 +89,7 @@ single() {
     return 0
 }
 
-CASES=${CASES:-music.mp3 music.m4a music.flac music.wav music.ogg music.opus voice_8k.wav voice_22k.wav prompts200}
+CASES=${CASES:-music.mp3 music.m4a music.flac music.wav music.ogg music.opus voice_8k.wav voice_22k.wav prompts200 quality}
 wanted() { [[ " $CASES " == *" $1 "* ]]; }
 
 for f in music.mp3 music.m4a music.flac music.wav music.ogg music.opus voice_8k.wav voice_22k.wav; do
@@ -105,8 +105,94 @@ wanted prompts200 && for _ in $(seq "$ROUNDS"); do
     [ $HAVE_SOX = 1 ] && sox_reads "$C/prompts/p001.mp3" && run prompts200 sox sh -c "ls '$C/prompts' | xargs -P2 -I{} sox '$C/prompts/{}' -b 16 -c 1 '$OUT/{}.wav' rate -v 48000"
 done
 
+# --- quality --------------------------------------------------------------------------------
+# Test tones (32-bit float WAV) through each converter to 48 kHz 16-bit mono, measured with the
+# Python below: THD+N of a 1 kHz tone (least-squares fit of the tone, the rest is distortion
+# and noise), the level kept of a 21 kHz tone at 44.1 kHz and its image at 23.1 kHz, and what
+# is left of a 30 kHz tone at 96 kHz (it must go: its alias would land at 18 kHz).
+Q=$WORK/quality
+QUALITY=$WORK/quality.tsv
+: > "$QUALITY"
+if wanted quality; then
+    echo "measuring quality..." >&2
+    mkdir -p "$Q"
+    tone() { ffmpeg -nostdin -v error -y -f lavfi -i "aevalsrc=0.891*sin(2*PI*$1*t):s=$2:d=3" -c:a pcm_f32le "$Q/$3"; }
+    tone 1000 44100 t1k_44k.wav
+    tone 21000 44100 t21k_44k.wav
+    tone 30000 96000 t30k_96k.wav
+    for t in t1k_44k t21k_44k t30k_96k; do
+        rm -rf "$Q/pw"; "$PW" convert "$Q/$t.wav" -o "$Q/pw" >/dev/null 2>&1 && cp "$Q/pw/$t.wav" "$Q/$t.promptwav.wav"
+        ffmpeg -nostdin -v error -y -i "$Q/$t.wav" -ac 1 -ar 48000 -c:a pcm_s16le "$Q/$t.ffmpeg.wav"
+        [ $HAVE_SOX = 1 ] && sox "$Q/$t.wav" -b 16 -c 1 "$Q/$t.sox.wav" rate -v 48000
+        # SoX in float too, to compare with promptwav's resampler before quantizing (its unit
+        # test quality_in_float_before_any_quantizing prints the same figures).
+        [ $HAVE_SOX = 1 ] && sox "$Q/$t.wav" -e floating-point -b 32 -c 1 "$Q/$t.soxfloat.wav" rate -v 48000
+    done
+    python3 - "$Q" > "$QUALITY" <<'PY'
+import math, os, struct, sys
+q = sys.argv[1]
+def read(path):
+    data = open(path, "rb").read()
+    pos, fmt = 12, 1
+    while pos + 8 <= len(data):
+        cid, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        body = data[pos + 8:pos + 8 + size]
+        if cid == b"fmt ":
+            fmt = struct.unpack("<H", body[:2])[0]
+            if fmt == 0xFFFE:
+                fmt = struct.unpack("<H", body[24:26])[0]
+        if cid == b"data":
+            if fmt == 3:
+                return list(struct.unpack("<%df" % (len(body) // 4), body[:len(body) // 4 * 4]))
+            return [v / 32768.0 for v in struct.unpack("<%dh" % (len(body) // 2), body[:len(body) // 2 * 2])]
+        pos += 8 + size + (size & 1)
+    return []
+def middle(x):  # one second from the middle, away from the edges
+    mid = len(x) // 2
+    return x[mid - 24000: mid + 24000]
+def thdn(x, f, rate=48000):
+    x = middle(x)
+    s = [math.sin(2 * math.pi * f * i / rate) for i in range(len(x))]
+    c = [math.cos(2 * math.pi * f * i / rate) for i in range(len(x))]
+    # least squares for a*s + b*c + d (s, c, 1 are nearly orthogonal over whole periods)
+    n = len(x)
+    a = 2 * sum(v * w for v, w in zip(x, s)) / n
+    b = 2 * sum(v * w for v, w in zip(x, c)) / n
+    d = sum(x) / n
+    res = sum((v - a * si - b * ci - d) ** 2 for v, si, ci in zip(x, s, c)) / n
+    return 10 * math.log10(res / ((a * a + b * b) / 2))
+def window(n):  # Blackman-Harris, 4 terms (sidelobes -92 dB)
+    return [0.35875 - 0.48829 * math.cos(2 * math.pi * i / (n - 1)) + 0.14128 * math.cos(4 * math.pi * i / (n - 1))
+            - 0.01168 * math.cos(6 * math.pi * i / (n - 1)) for i in range(n)]
+def level(x, f, rate=48000):  # dBFS of a tone at f (Goertzel on one windowed second)
+    x = middle(x)
+    w = window(len(x))
+    k = 2 * math.cos(2 * math.pi * f / rate)
+    s1 = s2 = 0.0
+    for v, wi in zip(x, w):
+        s1, s2 = v * wi + k * s1 - s2, s1
+    power = s1 * s1 + s2 * s2 - k * s1 * s2
+    return 10 * math.log10(max(power, 1e-30) / (sum(w) / 2) ** 2)
+def spur(x, f):
+    """A tone that should not be there: its level, or the noise floor it is hidden in (the mean
+    power of 24 bins 150-900 Hz around it) when it does not stand 6 dB above that floor."""
+    tone = level(x, f)
+    near = [level(x, f + d) for d in range(-900, 901, 75) if abs(d) >= 150]
+    floor = 10 * math.log10(sum(10 ** (v / 10) for v in near) / len(near))
+    return "%.1f" % tone if tone > floor + 6 else "< noise floor (%.0f)" % floor
+for tool in ("promptwav", "sox", "ffmpeg", "soxfloat"):
+    def f(t):
+        p = os.path.join(q, "%s.%s.wav" % (t, tool))
+        return read(p) if os.path.exists(p) else None
+    x = f("t1k_44k"); print("1 kHz THD+N dB\t%s\t%s" % (tool, "-" if x is None else "%.1f" % thdn(x, 1000)))
+    x = f("t21k_44k"); print("21 kHz level dBFS (input -1.0)\t%s\t%s" % (tool, "-" if x is None else "%.2f" % level(x, 21000)))
+    print("23.1 kHz image of it, dBFS\t%s\t%s" % (tool, "-" if x is None else spur(x, 23100)))
+    x = f("t30k_96k"); print("30 kHz at 96 kHz: 18 kHz alias, dBFS\t%s\t%s" % (tool, "-" if x is None else spur(x, 18000)))
+PY
+fi
+
 # --- table ----------------------------------------------------------------------------------
-python3 - "$RESULTS" "$ROUNDS" <<'EOF'
+python3 - "$RESULTS" "$ROUNDS" "$QUALITY" <<'EOF'
 import sys, statistics, collections, platform, datetime, os
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
@@ -132,4 +218,14 @@ for case in cases:
     print(f"| {case} | {fmt(pw)} | {fmt(pwc)} | {fmt(pwr / 1024 if pwr else None, 1)} | {fmt(ffw)} | {ratio(ffw)} | "
           f"{fmt(sxw) if sxw is not None else 'n/a'} | {ratio(sxw)} | {fmt(dec)} | "
           f"{'-' if dec is None or ffw is None else f'{dec / ffw:.2f}x'} |")
+quality = collections.defaultdict(dict)
+for line in open(sys.argv[3]):
+    metric, tool, value = line.rstrip("\n").split("\t")
+    quality[metric][tool] = value
+if quality:
+    print()
+    print("| quality (48 kHz 16-bit output) | promptwav | sox rate -v | ffmpeg | sox rate -v, float output |")
+    print("|---|---|---|---|---|")
+    for metric, by in quality.items():
+        print(f"| {metric} | {by.get('promptwav', '-')} | {by.get('sox', '-')} | {by.get('ffmpeg', '-')} | {by.get('soxfloat', '-')} |")
 EOF
