@@ -23,6 +23,10 @@ fn main() {
     // A panic inside one file's conversion is caught and reported as that file's failure; say
     // so in one line instead of a backtrace.
     std::panic::set_hook(Box::new(|info| {
+        // A codec's panic on a damaged packet is that packet's decode error: nothing to report.
+        if promptwav::decode::in_guarded_codec() {
+            return;
+        }
         let at =
             info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         eprintln!("promptwav: internal error{at}; please report the file that caused it");

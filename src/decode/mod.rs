@@ -104,6 +104,26 @@ pub struct Decoder {
     max_frames: u64,
 }
 
+thread_local! {
+    /// How deep the current thread is in [`guarded`] calls.
+    static GUARDED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs a third-party codec on one packet, turning a panic into `None`: a codec bug met on a
+/// damaged packet costs that packet (a decode error), not the file or the batch.
+pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    GUARDED.with(|g| g.set(g.get() + 1));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok();
+    GUARDED.with(|g| g.set(g.get().saturating_sub(1)));
+    result
+}
+
+/// Whether the current thread is inside a codec call whose panic becomes a decode error (see
+/// [`guarded`]): a panic hook can stay quiet then, since nothing is lost but a damaged packet.
+pub fn in_guarded_codec() -> bool {
+    GUARDED.with(|g| g.get() > 0)
+}
+
 /// Packets in a row without a single frame of output after which decoding is abandoned.
 const MAX_IDLE_PACKETS: u64 = 20_000;
 

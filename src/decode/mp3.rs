@@ -5,8 +5,9 @@
 //!
 //! Guarantees, as symphonia's decoder: one packet is one frame, and gives the frame's full
 //! length of audio (a frame whose bit-reservoir bytes are missing gives silence of that length,
-//! so the timing and the gapless trims hold); a damaged frame is a decode error; a change of
-//! sample rate or channel count part-way is a decode error. MP1 and MP2 stay with symphonia.
+//! so the timing and the gapless trims hold); a damaged frame is a decode error, also one on
+//! which nanomp3 panics; a change of sample rate or channel count part-way is a decode error.
+//! MP1 and MP2 stay with symphonia.
 
 use nanomp3_core::{DecodeError, MAX_SAMPLES_PER_FRAME};
 use symphonia::core::audio::layouts::{CHANNEL_LAYOUT_MONO, CHANNEL_LAYOUT_STEREO};
@@ -72,7 +73,15 @@ impl Mp3Decoder {
         self.input.clear();
         self.input.extend_from_slice(data);
         self.input.extend_from_slice(&data[..4]);
-        let (consumed, result) = self.inner.decode(&self.input, &mut self.interleaved);
+        // nanomp3 panics on some crafted frames (an index out of bounds in its short-block
+        // reordering, found by our fuzzing): such a frame is a damaged packet, and the decoder,
+        // whose state it may have left half-done, starts afresh.
+        let inner = &mut self.inner;
+        let (input, interleaved) = (&self.input, &mut self.interleaved);
+        let Some((consumed, result)) = super::guarded(|| inner.decode(input, interleaved)) else {
+            *self.inner = nanomp3_core::Decoder::new();
+            return Err(SymError::DecodeError("mp3: the decoder failed on this frame"));
+        };
         let (info, silent) = match result {
             Ok(info) => (info, false),
             // Like symphonia's decoder: the granules whose data is missing are silent.

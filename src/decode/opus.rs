@@ -389,12 +389,10 @@ impl OpusDecoder {
         // panic on some packet, that packet becomes a decode error, not the end of a batch.
         let inner = &mut self.inner;
         let interleaved = &mut self.interleaved;
-        let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            inner.decode(packet.data, interleaved)
-        }));
+        let decoded = super::guarded(|| inner.decode(packet.data, interleaved));
         let n = match decoded {
-            Ok(result) => result.map_err(codec_error)?,
-            Err(_) => {
+            Some(result) => result.map_err(codec_error)?,
+            None => {
                 self.inner.reset();
                 return Err(SymError::DecodeError("opus: the decoder failed on this packet"));
             }
