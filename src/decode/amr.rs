@@ -467,6 +467,23 @@ impl AmrDecoder {
     }
 
     /// Decodes every frame of `data` into the buffer.
+    fn reset_codec(&mut self) {
+        if let Ok(codec) = new_codec(self.variant) {
+            self.codec = codec;
+        }
+    }
+
+    fn info(&self) -> &CodecInfo {
+        match self.variant {
+            Variant::Nb => &SUPPORTED[0].info,
+            Variant::Wb => &SUPPORTED[1].info,
+        }
+    }
+
+    fn decode_inner(&mut self, packet: &PacketRef<'_>) -> SymResult<()> {
+        self.decode_frames(packet.data)
+    }
+
     fn decode_frames(&mut self, mut data: &[u8]) -> SymResult<()> {
         let n = self.variant.frame_samples();
         while let Some((&header, tail)) = data.split_first() {
@@ -542,57 +559,7 @@ impl AmrDecoder {
     }
 }
 
-impl AudioDecoder for AmrDecoder {
-    fn reset(&mut self) {
-        if let Ok(codec) = new_codec(self.variant) {
-            self.codec = codec;
-        }
-        self.buf.clear();
-    }
-
-    fn codec_info(&self) -> &CodecInfo {
-        match self.variant {
-            Variant::Nb => &SUPPORTED[0].info,
-            Variant::Wb => &SUPPORTED[1].info,
-        }
-    }
-
-    fn codec_params(&self) -> &AudioCodecParameters {
-        &self.params
-    }
-
-    fn decode_ref(&mut self, packet: &PacketRef<'_>) -> SymResult<GenericAudioBufferRef<'_>> {
-        self.buf.clear();
-        match self.decode_frames(packet.data) {
-            Ok(()) => Ok(self.buf.as_generic_audio_buffer_ref()),
-            Err(e) => {
-                self.buf.clear();
-                Err(e)
-            }
-        }
-    }
-
-    fn finalize(&mut self) -> FinalizeResult {
-        FinalizeResult::default()
-    }
-
-    fn last_decoded(&self) -> GenericAudioBufferRef<'_> {
-        self.buf.as_generic_audio_buffer_ref()
-    }
-}
-
-impl RegisterableAudioDecoder for AmrDecoder {
-    fn try_registry_new(
-        params: &AudioCodecParameters,
-        opts: &AudioDecoderOptions,
-    ) -> SymResult<Box<dyn AudioDecoder>> {
-        Ok(Box::new(AmrDecoder::try_new(params, opts)?))
-    }
-
-    fn supported_codecs() -> &'static [SupportedAudioCodec] {
-        &SUPPORTED
-    }
-}
+audio_decoder_adapter!(AmrDecoder);
 
 // ---------------------------------------------------------------------------------------------
 // AMR in MP4 / 3GP.

@@ -9,8 +9,73 @@
 //!   sample 0 of what the encoder was given.
 //! - A file that is not audio, has no audio track, is truncated, or decodes to nothing fails with
 //!   a reason a person understands; a few damaged packets in an otherwise sound stream are skipped
-//!   and counted as a warning.
-//! - Memory is bounded by one packet's worth of audio, whatever the file's length.
+//!   and counted as a warning (also a packet on which a third-party codec panics).
+//! - Memory is bounded by one packet's worth of audio, whatever the file's length; when asked to
+//!   decode on worker threads ([`Decoder::decode_ahead`]), by two segments of a few seconds per
+//!   worker, and the output is bit for bit what one thread gives.
+//!
+//! Codecs are symphonia's, except MP3 ([`mp3`]: nanomp3, faster), Opus ([`opus`]) and AMR
+//! ([`amr`]), which symphonia does not decode.
+
+/// The symphonia traits of one of our codec adapters (AMR, MP3, Opus), which differ only in how
+/// they decode, reset and name themselves. The type has `params` (its
+/// `AudioCodecParameters`), `buf` (an `AudioBuffer<f32>`), `try_new(params, opts)`,
+/// `decode_inner(&mut self, &PacketRef)` (fills `buf`), `reset_codec(&mut self)` and
+/// `info(&self) -> &CodecInfo`; the calling module has the traits in scope and a `SUPPORTED`
+/// table.
+macro_rules! audio_decoder_adapter {
+    ($ty:ident) => {
+        impl AudioDecoder for $ty {
+            fn reset(&mut self) {
+                self.reset_codec();
+                self.buf.clear();
+            }
+
+            fn codec_info(&self) -> &CodecInfo {
+                self.info()
+            }
+
+            fn codec_params(&self) -> &AudioCodecParameters {
+                &self.params
+            }
+
+            fn decode_ref(
+                &mut self,
+                packet: &PacketRef<'_>,
+            ) -> SymResult<GenericAudioBufferRef<'_>> {
+                self.buf.clear();
+                match self.decode_inner(packet) {
+                    Ok(()) => Ok(self.buf.as_generic_audio_buffer_ref()),
+                    Err(e) => {
+                        self.buf.clear();
+                        Err(e)
+                    }
+                }
+            }
+
+            fn finalize(&mut self) -> FinalizeResult {
+                FinalizeResult::default()
+            }
+
+            fn last_decoded(&self) -> GenericAudioBufferRef<'_> {
+                self.buf.as_generic_audio_buffer_ref()
+            }
+        }
+
+        impl RegisterableAudioDecoder for $ty {
+            fn try_registry_new(
+                params: &AudioCodecParameters,
+                opts: &AudioDecoderOptions,
+            ) -> SymResult<Box<dyn AudioDecoder>> {
+                Ok(Box::new($ty::try_new(params, opts)?))
+            }
+
+            fn supported_codecs() -> &'static [SupportedAudioCodec] {
+                &SUPPORTED
+            }
+        }
+    };
+}
 
 mod ahead;
 pub mod amr;
@@ -119,7 +184,7 @@ pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
 }
 
 /// Whether the current thread is inside a codec call whose panic becomes a decode error (see
-/// [`guarded`]): a panic hook can stay quiet then, since nothing is lost but a damaged packet.
+/// `guarded`): a panic hook can stay quiet then, since nothing is lost but a damaged packet.
 pub fn in_guarded_codec() -> bool {
     GUARDED.with(|g| g.get() > 0)
 }
@@ -391,7 +456,7 @@ impl Decoder {
         })
     }
 
-    /// Decodes the rest of the file on `threads` worker threads (see [`ahead`]), when the codec
+    /// Decodes the rest of the file on `threads` worker threads (see `decode/ahead.rs`), when the codec
     /// allows it with exactly the output of one thread and `threads` is 2 or more. Only before
     /// the first chunk; returns whether the workers run.
     pub fn decode_ahead(&mut self, threads: usize) -> bool {

@@ -64,8 +64,15 @@ impl Mp3Decoder {
         })
     }
 
+    fn reset_codec(&mut self) {
+        *self.inner = nanomp3_core::Decoder::new();
+    }
+
+    fn info(&self) -> &CodecInfo {
+        &SUPPORTED[0].info
+    }
+
     fn decode_inner(&mut self, packet: &PacketRef<'_>) -> SymResult<()> {
-        self.buf.clear();
         let data = packet.data;
         if data.len() < 4 {
             return Err(SymError::DecodeError("mp3: packet too short"));
@@ -135,56 +142,9 @@ fn frame_len(rate: u32) -> usize {
     if rate >= 32_000 { 1152 } else { 576 }
 }
 
-impl AudioDecoder for Mp3Decoder {
-    fn reset(&mut self) {
-        *self.inner = nanomp3_core::Decoder::new();
-        self.buf.clear();
-    }
-
-    fn codec_info(&self) -> &CodecInfo {
-        &SUPPORTED[0].info
-    }
-
-    fn codec_params(&self) -> &AudioCodecParameters {
-        &self.params
-    }
-
-    fn decode_ref(&mut self, packet: &PacketRef<'_>) -> SymResult<GenericAudioBufferRef<'_>> {
-        match self.decode_inner(packet) {
-            Ok(()) => Ok(self.buf.as_generic_audio_buffer_ref()),
-            Err(e) => {
-                self.buf.clear();
-                Err(e)
-            }
-        }
-    }
-
-    fn finalize(&mut self) -> FinalizeResult {
-        FinalizeResult::default()
-    }
-
-    fn last_decoded(&self) -> GenericAudioBufferRef<'_> {
-        self.buf.as_generic_audio_buffer_ref()
-    }
-}
+audio_decoder_adapter!(Mp3Decoder);
 
 static SUPPORTED: [SupportedAudioCodec; 1] = [SupportedAudioCodec {
     id: CODEC_ID_MP3,
     info: CodecInfo { short_name: "mp3", long_name: "MPEG Audio Layer 3 (nanomp3)", profiles: &[] },
 }];
-
-impl RegisterableAudioDecoder for Mp3Decoder {
-    fn try_registry_new(
-        params: &AudioCodecParameters,
-        opts: &AudioDecoderOptions,
-    ) -> SymResult<Box<dyn AudioDecoder>>
-    where
-        Self: Sized,
-    {
-        Ok(Box::new(Mp3Decoder::try_new(params, opts)?))
-    }
-
-    fn supported_codecs() -> &'static [SupportedAudioCodec] {
-        &SUPPORTED
-    }
-}

@@ -374,6 +374,16 @@ impl OpusDecoder {
         })
     }
 
+    /// After a seek the stream continues mid-way: clear the codec state only. The pre-skip
+    /// belongs to the start of the stream and is not applied again.
+    fn reset_codec(&mut self) {
+        self.inner.reset();
+    }
+
+    fn info(&self) -> &CodecInfo {
+        &SUPPORTED[0].info
+    }
+
     /// The stream's parsed `OpusHead`.
     pub fn head(&self) -> &OpusHead {
         &self.head
@@ -428,61 +438,12 @@ impl OpusDecoder {
     }
 }
 
-impl AudioDecoder for OpusDecoder {
-    fn reset(&mut self) {
-        // After a seek the stream continues mid-way: clear the codec state only. The pre-skip
-        // belongs to the start of the stream and is not applied again.
-        self.inner.reset();
-        self.buf.clear();
-    }
-
-    fn codec_info(&self) -> &CodecInfo {
-        &SUPPORTED[0].info
-    }
-
-    fn codec_params(&self) -> &AudioCodecParameters {
-        &self.params
-    }
-
-    fn decode_ref(&mut self, packet: &PacketRef<'_>) -> SymResult<GenericAudioBufferRef<'_>> {
-        match self.decode_inner(packet) {
-            Ok(()) => Ok(self.buf.as_generic_audio_buffer_ref()),
-            Err(e) => {
-                self.buf.clear();
-                Err(e)
-            }
-        }
-    }
-
-    fn finalize(&mut self) -> FinalizeResult {
-        FinalizeResult::default()
-    }
-
-    fn last_decoded(&self) -> GenericAudioBufferRef<'_> {
-        self.buf.as_generic_audio_buffer_ref()
-    }
-}
+audio_decoder_adapter!(OpusDecoder);
 
 static SUPPORTED: [SupportedAudioCodec; 1] = [SupportedAudioCodec {
     id: CODEC_ID_OPUS,
     info: CodecInfo { short_name: "opus", long_name: "Opus (opus-pure)", profiles: &[] },
 }];
-
-impl RegisterableAudioDecoder for OpusDecoder {
-    fn try_registry_new(
-        params: &AudioCodecParameters,
-        opts: &AudioDecoderOptions,
-    ) -> SymResult<Box<dyn AudioDecoder>>
-    where
-        Self: Sized,
-    {
-        Ok(Box::new(OpusDecoder::try_new(params, opts)?))
-    }
-
-    fn supported_codecs() -> &'static [SupportedAudioCodec] {
-        &SUPPORTED
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Matroska/WebM end trim
