@@ -18,7 +18,7 @@
 //!
 //! Rules applied (articles of the proclamation, and of the Standard Pronunciation, 표준 발음법):
 //! - Tables: vowels `a eo o u eu i ae e oe wi ya yeo yo yu yae ye wa wae wo we ui`; ㅢ is always
-//!   `ui`, even when pronounced [ㅣ] (광희문 gwanghuimun, 문의 munui). Initials `g kk n d tt r m
+//!   `ui`, even when pronounced \[ㅣ\] (광희문 gwanghuimun, 문의 munui). Initials `g kk n d tt r m
 //!   b pp s ss j jj ch k t p h`; ㅇ initial is silent.
 //! - Linking (연음): a final moves onto a following vowel-initial syllable (백암 baegam, 설악
 //!   seorak); ㅇ never moves (중앙 jungang). Of a double final only the second consonant moves
