@@ -4,6 +4,8 @@
 
 #![no_main]
 
+mod common;
+
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
@@ -33,6 +35,7 @@ fn decode(path: &std::path::Path, segment_frames: Option<u64>) -> Option<(Vec<u3
 }
 
 fuzz_target!(|data: &[u8]| {
+    common::quiet_guarded_panics();
     let Some((&first, rest)) = data.split_first() else { return };
     let Some(dir) = DIR.get_or_init(|| tempfile::tempdir().ok()).as_ref() else { return };
     let input = dir.path().join("input");

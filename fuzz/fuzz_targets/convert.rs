@@ -3,6 +3,8 @@
 
 #![no_main]
 
+mod common;
+
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
@@ -11,6 +13,7 @@ use promptwav::profile::Profile;
 static DIR: OnceLock<Option<tempfile::TempDir>> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
+    common::quiet_guarded_panics();
     let Some(dir) = DIR.get_or_init(|| tempfile::tempdir().ok()).as_ref() else { return };
     let input = dir.path().join("input");
     let output = dir.path().join("output.wav");
@@ -21,7 +24,11 @@ fuzz_target!(|data: &[u8]| {
     match promptwav::convert::convert_file(&input, &output, &Profile::default(), true) {
         Ok(c) => {
             let bytes = std::fs::read(&output).unwrap_or_default();
-            assert_eq!(bytes.len() as u64, 44 + 2 * c.output_frames, "size disagrees with the report");
+            assert_eq!(
+                bytes.len() as u64,
+                44 + 2 * c.output_frames,
+                "size disagrees with the report"
+            );
             assert_eq!(&bytes[..4], b"RIFF");
         }
         Err(_) => assert!(!output.exists(), "a failed conversion left an output"),
