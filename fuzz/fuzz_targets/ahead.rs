@@ -19,19 +19,7 @@ fn decode(path: &std::path::Path, segment_frames: Option<u64>) -> Option<(Vec<u3
     if let Some(frames) = segment_frames {
         decoder.decode_ahead_in(2, frames);
     }
-    let mut bits = Vec::new();
-    let end = loop {
-        match decoder.next_chunk() {
-            Ok(Some(chunk)) => {
-                for plane in chunk.planes {
-                    bits.extend(plane[..chunk.frames].iter().map(|s| s.to_bits()));
-                }
-            }
-            Ok(None) => break format!("end {:?}", decoder.stats()),
-            Err(e) => break format!("{e} {:?}", decoder.stats()),
-        }
-    };
-    Some((bits, end))
+    Some(decoder.drain_as_bits())
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -355,26 +355,15 @@ mod tests {
 
     use super::super::Decoder;
 
-    /// Everything a decoder delivers: the samples of every chunk (as bits, so that -0.0 and NaN
-    /// compare exactly), the end or the error, and the counts.
+    /// Everything a decoder delivers (see `Decoder::drain_as_bits`), and whether it decoded
+    /// ahead.
     fn decode_all(path: &Path, segment_frames: Option<u64>) -> (Vec<u32>, String, bool) {
         let mut decoder = match Decoder::open(path) {
             Ok(d) => d,
             Err(e) => return (Vec::new(), e.to_string(), false),
         };
         let ahead = segment_frames.is_some_and(|s| decoder.decode_ahead_in(2, s));
-        let mut bits = Vec::new();
-        let end = loop {
-            match decoder.next_chunk() {
-                Ok(Some(chunk)) => {
-                    for plane in chunk.planes {
-                        bits.extend(plane[..chunk.frames].iter().map(|s| s.to_bits()));
-                    }
-                }
-                Ok(None) => break format!("end {:?}", decoder.stats()),
-                Err(e) => break format!("{e} {:?}", decoder.stats()),
-            }
-        };
+        let (bits, end) = decoder.drain_as_bits();
         (bits, end, ahead)
     }
 

@@ -488,6 +488,26 @@ impl Decoder {
         self.ahead.is_some()
     }
 
+    /// Decodes to the end and returns everything delivered, for comparing two ways of decoding
+    /// the same file (tests and fuzzing): every sample as bits (so -0.0 and NaN compare
+    /// exactly), then the end or the error, with the counts.
+    #[doc(hidden)]
+    pub fn drain_as_bits(&mut self) -> (Vec<u32>, String) {
+        let mut bits = Vec::new();
+        let end = loop {
+            match self.next_chunk() {
+                Ok(Some(chunk)) => {
+                    for plane in chunk.planes {
+                        bits.extend(plane.iter().take(chunk.frames).map(|s| s.to_bits()));
+                    }
+                }
+                Ok(None) => break format!("end {:?}", self.stats()),
+                Err(e) => break format!("{e} {:?}", self.stats()),
+            }
+        };
+        (bits, end)
+    }
+
     /// What the source is.
     pub fn info(&self) -> &SourceInfo {
         &self.info
