@@ -126,7 +126,7 @@ fn dithered(x: f32, state: &mut u32) -> f32 {
     if r == y { r } else { round(y + tpdf) }
 }
 
-/// The WAV header of a 16-bit PCM file, as [`Pcm16Writer`] writes it.
+/// The WAV header of a 16-bit PCM file, as [`WavWriter`] writes it.
 pub fn pcm16_header(rate: u32, channels: u16, data_bytes: u32) -> [u8; 44] {
     let mut h = [0u8; 44];
     let block_align = channels * 2;
@@ -148,61 +148,6 @@ pub fn pcm16_header(rate: u32, channels: u16, data_bytes: u32) -> [u8; 44] {
 
 /// The largest number of 16-bit mono samples a WAV file can hold (its sizes are 32-bit).
 pub const MAX_SAMPLES: u64 = (u32::MAX as u64 - 36) / 2;
-
-/// Writes a mono 16-bit PCM WAV: the header of [`pcm16_header`], then the samples; the sizes
-/// are written into the header by [`Pcm16Writer::finish`].
-///
-/// Written by hand rather than with hound: the samples go out as one byte copy per chunk
-/// (hound writes sample by sample), and the telephony codecs hound lacks (u-law, A-law)
-/// need the same writer.
-pub struct Pcm16Writer<W: Write + Seek> {
-    inner: W,
-    rate: u32,
-    samples: u64,
-    bytes: Vec<u8>,
-}
-
-impl<W: Write + Seek> Pcm16Writer<W> {
-    /// Starts a mono file at `rate` Hz.
-    pub fn new(mut writer: W, rate: u32) -> io::Result<Self> {
-        writer.write_all(&pcm16_header(rate, 1, 0))?;
-        Ok(Pcm16Writer { inner: writer, rate, samples: 0, bytes: Vec::new() })
-    }
-
-    /// Appends samples. Fails with `FileTooLarge` past the 4 GB a WAV can hold.
-    pub fn write(&mut self, samples: &[i16]) -> io::Result<()> {
-        if self.samples + samples.len() as u64 > MAX_SAMPLES {
-            return Err(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                "too long for a WAV file (over 4 GB)",
-            ));
-        }
-        self.bytes.clear();
-        self.bytes.resize(samples.len() * 2, 0);
-        for (d, s) in self.bytes.chunks_exact_mut(2).zip(samples) {
-            d.copy_from_slice(&s.to_le_bytes());
-        }
-        self.inner.write_all(&self.bytes)?;
-        self.samples += samples.len() as u64;
-        Ok(())
-    }
-
-    /// Samples written so far.
-    pub fn samples(&self) -> u64 {
-        self.samples
-    }
-
-    /// Writes the final sizes into the header and flushes; hands back the writer.
-    pub fn finish(mut self) -> io::Result<W> {
-        // Bounded by MAX_SAMPLES, so it fits.
-        let data = u32::try_from(self.samples * 2).unwrap_or(u32::MAX);
-        self.inner.seek(SeekFrom::Start(0))?;
-        self.inner.write_all(&pcm16_header(self.rate, 1, data))?;
-        self.inner.seek(SeekFrom::End(0))?;
-        self.inner.flush()?;
-        Ok(self.inner)
-    }
-}
 
 /// The G.711 companding laws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,7 +247,7 @@ fn nearest_codes(law: G711) -> Box<[u8]> {
     table
 }
 
-/// The header of a mono G.711 WAV of `frames` samples, as [`G711Writer`] writes it: 58 bytes.
+/// The header of a mono G.711 WAV of `frames` samples, as [`WavWriter`] writes it: 58 bytes.
 pub fn g711_header(law: G711, rate: u32, frames: u32) -> [u8; 58] {
     let mut h = [0u8; 58];
     let pad = frames % 2;
@@ -329,34 +274,51 @@ pub fn g711_header(law: G711, rate: u32, frames: u32) -> [u8; 58] {
 /// The largest number of G.711 samples a WAV file can hold (its sizes are 32-bit).
 pub const MAX_G711_SAMPLES: u64 = u32::MAX as u64 - 52;
 
-/// Writes a mono G.711 WAV: the header of [`g711_header`], then one byte a sample; the sizes
-/// and the fact chunk's sample count are written by [`G711Writer::finish`].
-pub struct G711Writer<W: Write + Seek> {
+/// Writes a mono WAV, 16-bit PCM or G.711: the header ([`pcm16_header`] or [`g711_header`]),
+/// then the samples, coded on the way (two bytes each, or one G.711 code); the sizes (and
+/// G.711's fact count and pad byte) are written by [`WavWriter::finish`].
+///
+/// Written by hand rather than with hound: the samples go out as one byte copy per chunk
+/// (hound writes sample by sample), and hound lacks the telephony codecs (u-law, A-law).
+pub struct WavWriter<W: Write + Seek> {
     inner: W,
-    law: G711,
     rate: u32,
+    /// `None` for 16-bit PCM.
+    law: Option<G711>,
     samples: u64,
     bytes: Vec<u8>,
 }
 
-impl<W: Write + Seek> G711Writer<W> {
-    /// Starts a mono file at `rate` Hz.
-    pub fn new(mut writer: W, law: G711, rate: u32) -> io::Result<Self> {
-        writer.write_all(&g711_header(law, rate, 0))?;
-        Ok(G711Writer { inner: writer, law, rate, samples: 0, bytes: Vec::new() })
+impl<W: Write + Seek> WavWriter<W> {
+    /// Starts a mono file at `rate` Hz: 16-bit PCM when `law` is `None`, else G.711.
+    pub fn new(mut writer: W, rate: u32, law: Option<G711>) -> io::Result<Self> {
+        match law {
+            None => writer.write_all(&pcm16_header(rate, 1, 0))?,
+            Some(law) => writer.write_all(&g711_header(law, rate, 0))?,
+        }
+        Ok(WavWriter { inner: writer, rate, law, samples: 0, bytes: Vec::new() })
     }
 
-    /// Appends 16-bit samples, each coded as the nearest G.711 value. Fails with
-    /// `FileTooLarge` past the 4 GB a WAV can hold.
+    /// Appends 16-bit samples (each coded as the nearest G.711 value for a G.711 file). Fails
+    /// with `FileTooLarge` past the 4 GB a WAV can hold.
     pub fn write(&mut self, samples: &[i16]) -> io::Result<()> {
-        if self.samples + samples.len() as u64 > MAX_G711_SAMPLES {
+        let max = if self.law.is_some() { MAX_G711_SAMPLES } else { MAX_SAMPLES };
+        if self.samples + samples.len() as u64 > max {
             return Err(io::Error::new(
                 io::ErrorKind::FileTooLarge,
                 "too long for a WAV file (over 4 GB)",
             ));
         }
         self.bytes.clear();
-        self.bytes.extend(samples.iter().map(|&s| self.law.encode(s)));
+        match self.law {
+            None => {
+                self.bytes.resize(samples.len() * 2, 0);
+                for (d, s) in self.bytes.chunks_exact_mut(2).zip(samples) {
+                    d.copy_from_slice(&s.to_le_bytes());
+                }
+            }
+            Some(law) => self.bytes.extend(samples.iter().map(|&s| law.encode(s))),
+        }
         self.inner.write_all(&self.bytes)?;
         self.samples += samples.len() as u64;
         Ok(())
@@ -367,61 +329,32 @@ impl<W: Write + Seek> G711Writer<W> {
         self.samples
     }
 
-    /// Writes the pad byte (odd sample count), the final sizes and the fact chunk's count, and
-    /// flushes; hands back the writer.
+    /// Writes the final sizes into the header (for G.711 also the pad byte after an odd count
+    /// and the fact chunk's count) and flushes; hands back the writer.
     pub fn finish(mut self) -> io::Result<W> {
-        // Bounded by MAX_G711_SAMPLES, so it fits.
-        let frames = u32::try_from(self.samples).unwrap_or(u32::MAX);
-        if frames % 2 == 1 {
-            self.inner.write_all(&[0])?;
-        }
+        let (pcm, g711);
+        let header: &[u8] = match self.law {
+            None => {
+                // Bounded by MAX_SAMPLES, so it fits.
+                let data = u32::try_from(self.samples * 2).unwrap_or(u32::MAX);
+                pcm = pcm16_header(self.rate, 1, data);
+                &pcm
+            }
+            Some(law) => {
+                // Bounded by MAX_G711_SAMPLES, so it fits.
+                let frames = u32::try_from(self.samples).unwrap_or(u32::MAX);
+                if frames % 2 == 1 {
+                    self.inner.write_all(&[0])?;
+                }
+                g711 = g711_header(law, self.rate, frames);
+                &g711
+            }
+        };
         self.inner.seek(SeekFrom::Start(0))?;
-        self.inner.write_all(&g711_header(self.law, self.rate, frames))?;
+        self.inner.write_all(header)?;
         self.inner.seek(SeekFrom::End(0))?;
         self.inner.flush()?;
         Ok(self.inner)
-    }
-}
-
-/// A WAV writer for one of the codecs a profile may ask for.
-pub enum WavWriter<W: Write + Seek> {
-    /// 16-bit PCM.
-    Pcm16(Pcm16Writer<W>),
-    /// G.711.
-    G711(G711Writer<W>),
-}
-
-impl<W: Write + Seek> WavWriter<W> {
-    /// Starts a mono file at `rate` Hz: 16-bit PCM when `law` is `None`, else G.711.
-    pub fn new(writer: W, rate: u32, law: Option<G711>) -> io::Result<Self> {
-        Ok(match law {
-            None => WavWriter::Pcm16(Pcm16Writer::new(writer, rate)?),
-            Some(law) => WavWriter::G711(G711Writer::new(writer, law, rate)?),
-        })
-    }
-
-    /// Appends 16-bit samples.
-    pub fn write(&mut self, samples: &[i16]) -> io::Result<()> {
-        match self {
-            WavWriter::Pcm16(w) => w.write(samples),
-            WavWriter::G711(w) => w.write(samples),
-        }
-    }
-
-    /// Samples written so far.
-    pub fn samples(&self) -> u64 {
-        match self {
-            WavWriter::Pcm16(w) => w.samples(),
-            WavWriter::G711(w) => w.samples(),
-        }
-    }
-
-    /// Writes the final sizes and flushes; hands back the writer.
-    pub fn finish(self) -> io::Result<W> {
-        match self {
-            WavWriter::Pcm16(w) => w.finish(),
-            WavWriter::G711(w) => w.finish(),
-        }
     }
 }
 
@@ -470,7 +403,7 @@ mod tests {
 
     #[test]
     fn writes_the_canonical_header_and_hound_reads_it() {
-        let mut w = Pcm16Writer::new(std::io::Cursor::new(Vec::new()), 48000).unwrap();
+        let mut w = WavWriter::new(std::io::Cursor::new(Vec::new()), 48000, None).unwrap();
         w.write(&[1, -2, 3]).unwrap();
         w.write(&[i16::MIN, i16::MAX]).unwrap();
         let bytes = w.finish().unwrap().into_inner();
@@ -519,7 +452,7 @@ mod tests {
     #[test]
     fn g711_wav_has_fmt_18_fact_and_pad_and_symphonia_reads_it() {
         for (law, tag) in [(G711::Mulaw, 7u16), (G711::Alaw, 6)] {
-            let mut w = G711Writer::new(std::io::Cursor::new(Vec::new()), law, 8000).unwrap();
+            let mut w = WavWriter::new(std::io::Cursor::new(Vec::new()), 8000, Some(law)).unwrap();
             let input: Vec<i16> = vec![0, 1000, -1000, 32000, -32000];
             w.write(&input[..2]).unwrap();
             w.write(&input[2..]).unwrap();
