@@ -13,6 +13,7 @@ use ebur128::{EbuR128, Mode};
 
 use super::riff::{Data, Fmt};
 use crate::decode::Decoder;
+use crate::encode::{alaw_to_linear, mulaw_to_linear};
 use crate::profile::ContentRules;
 
 /// What the analysis measured.
@@ -287,29 +288,6 @@ impl Sample {
 
 /// Full scale for 16-bit output and for float or decoded sources: 32767 counts, 32766 does not.
 pub const FULL_SCALE_16: f32 = 1.0 - 1.5 / 32768.0;
-
-/// G.711 µ-law to 16-bit linear.
-fn mulaw_to_linear(u: u8) -> i16 {
-    let u = !u;
-    let t = ((i32::from(u & 0x0F) << 3) + 0x84) << ((u & 0x70) >> 4);
-    (if u & 0x80 != 0 { 0x84 - t } else { t - 0x84 }) as i16
-}
-
-/// G.711 A-law to 16-bit linear.
-fn alaw_to_linear(a: u8) -> i16 {
-    let a = a ^ 0x55;
-    let mut t = i32::from(a & 0x0F) << 4;
-    let seg = (a & 0x70) >> 4;
-    match seg {
-        0 => t += 8,
-        1 => t += 0x108,
-        _ => {
-            t += 0x108;
-            t <<= seg - 1;
-        }
-    }
-    (if a & 0x80 != 0 { t } else { -t }) as i16
-}
 
 /// Whether [`analyze_wav`] can read this format itself.
 pub fn can_read(fmt: &Fmt) -> bool {
