@@ -164,10 +164,10 @@ impl Ahead {
 
     /// The next event of the container, reading ahead to keep the workers busy.
     pub(super) fn next_event(&mut self, reader: &mut dyn FormatReader) -> Event {
+        // With a segment in flight, its first packet's event is still queued (a segment is
+        // collected only when that packet is decoded), so a full pipeline never leaves the
+        // queue empty.
         while !self.reader_done && self.dispatched - self.collected < DEPTH * self.workers.len() {
-            self.read_segment(reader);
-        }
-        if self.events.is_empty() && !self.reader_done {
             self.read_segment(reader);
         }
         // Reading stops early only at a run of other tracks' packets longer than the caller

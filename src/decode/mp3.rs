@@ -86,7 +86,7 @@ impl Mp3Decoder {
         let inner = &mut self.inner;
         let (input, interleaved) = (&self.input, &mut self.interleaved);
         let Some((consumed, result)) = super::guarded(|| inner.decode(input, interleaved)) else {
-            *self.inner = nanomp3_core::Decoder::new();
+            self.reset_codec();
             return Err(SymError::DecodeError("mp3: the decoder failed on this frame"));
         };
         let (info, silent) = match result {

@@ -403,7 +403,7 @@ impl OpusDecoder {
         let n = match decoded {
             Some(result) => result.map_err(codec_error)?,
             None => {
-                self.inner.reset();
+                self.reset_codec();
                 return Err(SymError::DecodeError("opus: the decoder failed on this packet"));
             }
         };
