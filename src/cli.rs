@@ -13,8 +13,14 @@ pub enum ExitCode {
     SomeFailed = 1,
     /// Usage error, or an unusable output folder: nothing was done.
     Usage = 2,
+    /// Stopped by SIGHUP (the terminal closed): as for [`ExitCode::Interrupted`].
+    Hangup = 129,
     /// Interrupted by Ctrl-C (SIGINT): work in progress was abandoned and cleaned up.
     Interrupted = 130,
+    /// Stopped because standard output was closed (`| head -1`): as for an interrupt, quietly.
+    BrokenPipe = 141,
+    /// Stopped by SIGTERM (`docker stop`, systemd, CI cancellation): as for an interrupt.
+    Terminated = 143,
 }
 
 const AFTER_HELP: &str = "\
@@ -22,7 +28,10 @@ Exit codes:
   0  every input converted (skipped inputs allowed)
   1  at least one input failed; the others were still converted
   2  usage error, or the output folder cannot be used; nothing was converted
-  130  interrupted (Ctrl-C); files reported as converted are complete, nothing partial is left";
+  129, 130, 143  stopped by SIGHUP, SIGINT (Ctrl-C) or SIGTERM: work in progress abandoned and
+       cleaned up; files reported as converted are complete, nothing partial is left, the
+       names map lists them
+  141  standard output was closed (`| head`): stopped quietly, as for a signal";
 
 /// Convert any audio to phone-system voice prompts: WAV, mono, 48 kHz, 16-bit PCM by default
 /// (Channel Talk), with safe ASCII file names (Korean is romanized).

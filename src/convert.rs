@@ -183,20 +183,9 @@ pub fn convert_via(
     })
 }
 
-/// Creates the folder of `dest` and gives the complete temporary file its final name.
+/// Gives the complete temporary file its final name, creating the folders between (never
+/// through a link: see [`TempFile::commit`]).
 fn publish(tmp: TempFile, dest: &Path, overwrite: bool) -> Result<()> {
-    if let Some(parent) = dest.parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            Error::with_source(
-                parent,
-                Stage::Write,
-                format!("cannot create folder: {}", io_reason(&e)),
-                e,
-            )
-        })?;
-    }
     tmp.commit(dest, overwrite).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Error::new(dest, Stage::Write, "output already exists (use --force to overwrite)")

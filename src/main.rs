@@ -2,11 +2,11 @@
 
 mod cli;
 
+use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -49,7 +49,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Name(args) => name(args),
         Command::Profiles => {
             for p in profile::PROFILES {
-                println!(
+                say_or_exit(&format!(
                     "{:<14} {}: WAV {}-bit {}, {} Hz, {} channel(s), .{}. Source: {}",
                     p.name,
                     p.platform,
@@ -59,9 +59,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     p.channels,
                     p.extension,
                     p.source
-                );
+                ));
                 for (what, value, source) in p.constraints() {
-                    println!("    {what:<14} {value} (source: {source})");
+                    say_or_exit(&format!("    {what:<14} {value} (source: {source})"));
                 }
             }
             Ok(ExitCode::Ok)
@@ -109,13 +109,21 @@ fn record_line(r: &Record) -> String {
 fn prepare_output_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
-    if !dir.is_dir() {
-        bail!("output {} is not a folder", dir.display());
-    }
     // Prove we can write there before converting anything.
     output::TempFile::create(dir)
         .with_context(|| format!("cannot write in output folder {}", dir.display()))?;
     Ok(())
+}
+
+/// Prints a record as a line (text or JSON).
+fn print_record(r: &Record, json: bool) {
+    if json {
+        if let Ok(line) = serde_json::to_string(r) {
+            say(&line);
+        }
+    } else {
+        say(&record_line(r));
+    }
 }
 
 fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
@@ -124,13 +132,23 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         jobs: args.jobs.unwrap_or(0),
         force: args.force,
         dry_run: args.dry_run,
-        cancel: Some(interrupt_flag()),
+        cancel: Some(stop::flag()),
         finish: finish_options(&args)?,
     };
+    batch::check_output_folder(&args.inputs, &args.output)?;
+    if args.output.exists() && !args.output.is_dir() {
+        bail!(
+            "the output folder {} is a file, not a folder: choose a folder for -o",
+            args.output.display()
+        );
+    }
+    let plan = batch::plan(&args.inputs, &args.output, &opts);
+    if let Some(path) = &args.names_map {
+        names_map_preflight(path, &plan, args.force)?;
+    }
     if !args.dry_run {
         prepare_output_dir(&args.output)?;
     }
-    let plan = batch::plan(&args.inputs, &args.output, &opts);
     let total = plan.items.len() as u64;
 
     let interactive = std::io::stderr().is_terminal() && !args.json;
@@ -147,18 +165,34 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         None
     };
 
-    let stdout = std::io::stdout();
-    let on_record = |r: &Record| {
-        let mut out = stdout.lock();
-        if args.json {
-            if let Ok(line) = serde_json::to_string(r) {
-                let _ = writeln!(out, "{line}");
+    // Records finished but not printed yet (they wait for earlier inputs): a hard exit prints
+    // them, so no completed file goes unreported.
+    let pending: Arc<Mutex<HashMap<PathBuf, Record>>> = Arc::default();
+    {
+        let pending = pending.clone();
+        let json = args.json;
+        stop::on_hard_exit(move || {
+            let Ok(pending) = pending.try_lock() else { return };
+            let mut done: Vec<&Record> = pending.values().collect();
+            done.sort_by(|a, b| a.input.cmp(&b.input));
+            for r in done {
+                print_record(r, json);
             }
-        } else if bar.is_none() {
-            let _ = writeln!(out, "{}", record_line(r));
+        });
+    }
+    let quiet_lines = bar.is_some();
+    let on_record = |r: &Record| {
+        if let Ok(mut p) = pending.lock() {
+            p.remove(&r.input_path);
+        }
+        if args.json || !quiet_lines {
+            print_record(r, args.json);
         }
     };
     let on_progress = |r: &Record| {
+        if let Ok(mut p) = pending.lock() {
+            p.insert(r.input_path.clone(), r.clone());
+        }
         if let Some(bar) = &bar {
             if r.status == Status::Failed {
                 bar.println(record_line(r));
@@ -167,13 +201,23 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
             bar.inc(1);
         }
     };
-    let records = batch::run(&plan, &opts, &on_record, &on_progress);
+    let mut records = batch::run(&plan, &opts, &on_record, &on_progress);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
 
+    // The map is written even when the run was stopped: it lists what was converted.
+    if let Some(path) = args.names_map.as_deref().filter(|_| !args.dry_run)
+        && let Err(e) = write_names_map(path, &records)
+    {
+        let r = Record::failed(path, promptwav::Stage::Write, format!("{e:#}"));
+        print_record(&r, args.json);
+        records.push(r);
+    }
+
     let summary = Summary::of(&records);
-    if !args.json {
+    let stopped = stop::reason();
+    if !args.json && stopped != Some(ExitCode::BrokenPipe) {
         let mut parts = Vec::new();
         if args.dry_run {
             parts.push(format!("{} to convert", summary.planned));
@@ -182,22 +226,71 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         }
         parts.push(format!("{} failed", summary.failed));
         parts.push(format!("{} skipped", summary.skipped));
-        if bar.is_some() && summary.failed > 0 {
-            println!("Failed:");
+        if quiet_lines && summary.failed > 0 {
+            say("Failed:");
             for r in records.iter().filter(|r| r.status == Status::Failed) {
-                println!("  {}", record_line(r));
+                say(&format!("  {}", record_line(r)));
             }
         }
-        println!("{}", parts.join(", "));
+        say(&parts.join(", "));
     }
-    if let Some(path) = &args.names_map {
-        write_names_map(path, &records)?;
-    }
-    if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
-        eprintln!("promptwav: interrupted; the files listed as converted are complete");
-        return Ok(ExitCode::Interrupted);
+    if let Some(code) = stopped {
+        if code != ExitCode::BrokenPipe {
+            eprintln!("promptwav: interrupted; the files listed as converted are complete");
+        }
+        return Ok(code);
     }
     Ok(if summary.failed > 0 { ExitCode::SomeFailed } else { ExitCode::Ok })
+}
+
+/// Refuses a names map path that would destroy something, before anything is converted: its
+/// folder must exist; it is never an input of the run; an existing file is replaced only when it
+/// is a names map (a rerun's), or with `--force`.
+fn names_map_preflight(path: &Path, plan: &batch::Plan, force: bool) -> anyhow::Result<()> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !folder.is_dir() {
+        bail!(
+            "the folder of the names map {} does not exist; create it first or choose another path",
+            path.display()
+        );
+    }
+    if plan.is_input(path) {
+        bail!("the names map {} is an input of this run; choose another path", path.display());
+    }
+    match std::fs::symlink_metadata(path) {
+        Err(_) => Ok(()),
+        Ok(m) if m.file_type().is_symlink() => {
+            bail!(
+                "the names map {} is a link; promptwav does not write through links",
+                path.display()
+            )
+        }
+        Ok(m) if !m.is_file() => bail!("the names map {} is not a file", path.display()),
+        Ok(_) if force || looks_like_names_map(path) => Ok(()),
+        Ok(_) => bail!(
+            "{} exists and is not a names map; choose another path (or use --force to replace it)",
+            path.display()
+        ),
+    }
+}
+
+/// Whether the file at `path` is a names map promptwav wrote (CSV with its header, or a JSON
+/// list of input/output pairs).
+fn looks_like_names_map(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else { return false };
+    let text = text.trim_start_matches('\u{feff}');
+    if text.starts_with("input,output\n") || text == "input,output\n" {
+        return true;
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Array(list)) => list.iter().all(|v| {
+            v.as_object().is_some_and(|o| o.contains_key("input") && o.contains_key("output"))
+        }),
+        _ => false,
+    }
 }
 
 /// The finishing options of `convert`'s flags, checked.
@@ -219,17 +312,136 @@ fn finish_options(args: &ConvertArgs) -> anyhow::Result<FinishOptions> {
     Ok(finish)
 }
 
-/// A flag set by the first Ctrl-C (conversions stop and clean up); a second Ctrl-C exits at
-/// once (temporary files then left are removed by the next run).
-fn interrupt_flag() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let f = flag.clone();
-    let _ = ctrlc::set_handler(move || {
-        if f.swap(true, Ordering::SeqCst) {
-            process::exit(ExitCode::Interrupted as i32);
+/// How a run is stopped from outside: a signal, or the reader of stdout going away.
+mod stop {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    use super::ExitCode;
+
+    /// Why the run stops: 0 while it does not, else the exit code it ends with.
+    static WHY: AtomicI32 = AtomicI32::new(0);
+    /// The run's cancel flag, set by the first stop.
+    static CANCEL: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    /// What a hard exit must still print (records of completed files not yet printed).
+    type Flush = Box<dyn Fn() + Send>;
+    static FLUSH: Mutex<Option<Flush>> = Mutex::new(None);
+
+    /// The cancel flag, with the signal handlers installed on first use.
+    pub fn flag() -> Arc<AtomicBool> {
+        CANCEL
+            .get_or_init(|| {
+                let flag = Arc::new(AtomicBool::new(false));
+                install(flag.clone());
+                flag
+            })
+            .clone()
+    }
+
+    /// Stops the run with `code` (the first reason wins): conversions in progress are
+    /// abandoned and cleaned up, no new one starts.
+    pub fn request(code: ExitCode) {
+        let _ = WHY.compare_exchange(0, code as i32, Ordering::SeqCst, Ordering::SeqCst);
+        if let Some(c) = CANCEL.get() {
+            c.store(true, Ordering::SeqCst);
         }
-    });
-    flag
+    }
+
+    /// The exit code the run was stopped with, if it was.
+    pub fn reason() -> Option<ExitCode> {
+        match WHY.load(Ordering::SeqCst) {
+            0 => None,
+            129 => Some(ExitCode::Hangup),
+            141 => Some(ExitCode::BrokenPipe),
+            143 => Some(ExitCode::Terminated),
+            _ => Some(ExitCode::Interrupted),
+        }
+    }
+
+    /// Sets what a hard exit prints first.
+    pub fn on_hard_exit(f: impl Fn() + Send + 'static) {
+        *FLUSH.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Box::new(f));
+    }
+
+    /// The exit that cannot wait: removes this process's temporary files, prints the records
+    /// of completed files not yet printed, and exits.
+    fn hard_exit(code: i32) -> ! {
+        promptwav::output::remove_live_temporaries();
+        if let Ok(flush) = FLUSH.try_lock()
+            && let Some(f) = flush.as_ref()
+        {
+            f();
+        }
+        let _ = std::io::stdout().flush();
+        eprintln!("promptwav: stopped at once; the files reported as converted are complete");
+        std::process::exit(code);
+    }
+
+    /// A second signal within this time of the first is the same interrupt (`timeout`, a
+    /// terminal and a process manager may each send one).
+    const SAME_INTERRUPT: std::time::Duration = std::time::Duration::from_secs(2);
+
+    #[cfg(unix)]
+    fn install(_flag: Arc<AtomicBool>) {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            let mut first: Option<std::time::Instant> = None;
+            for sig in signals.forever() {
+                let code = match sig {
+                    SIGTERM => ExitCode::Terminated,
+                    SIGHUP => ExitCode::Hangup,
+                    _ => ExitCode::Interrupted,
+                };
+                match first {
+                    None => {
+                        first = Some(std::time::Instant::now());
+                        request(code);
+                    }
+                    Some(t) if t.elapsed() < SAME_INTERRUPT => {}
+                    Some(_) => hard_exit(reason().unwrap_or(code) as i32),
+                }
+            }
+        });
+    }
+
+    #[cfg(not(unix))]
+    fn install(_flag: Arc<AtomicBool>) {
+        let first: Mutex<Option<std::time::Instant>> = Mutex::new(None);
+        let _ = ctrlc::set_handler(move || {
+            let mut first = first.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match *first {
+                None => {
+                    *first = Some(std::time::Instant::now());
+                    request(ExitCode::Interrupted);
+                }
+                Some(t) if t.elapsed() < SAME_INTERRUPT => {}
+                Some(_) => hard_exit(ExitCode::Interrupted as i32),
+            }
+        });
+    }
+}
+
+/// Writes `text` and a newline to stdout. When stdout is closed (`| head -1`), the run stops
+/// quietly (exit 141, as a process killed by SIGPIPE would) instead of panicking.
+fn say(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        stop::request(ExitCode::BrokenPipe);
+    }
+}
+
+/// Like [`say`], for commands that write nothing to disk: a closed stdout ends the process.
+fn say_or_exit(text: &str) {
+    say(text);
+    if stop::reason() == Some(ExitCode::BrokenPipe) {
+        process::exit(ExitCode::BrokenPipe as i32);
+    }
 }
 
 fn name(args: NameArgs) -> anyhow::Result<ExitCode> {
@@ -238,9 +450,9 @@ fn name(args: NameArgs) -> anyhow::Result<ExitCode> {
         let out = names::output_name(input, profile.extension);
         if args.json {
             let obj = serde_json::json!({ "input": input.to_string_lossy(), "output": out });
-            println!("{obj}");
+            say_or_exit(&obj.to_string());
         } else {
-            println!("{out}");
+            say_or_exit(&out);
         }
     };
     if args.names.is_empty() {
@@ -269,11 +481,12 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// Writes `input -> output` for every converted (or, in a dry run, planned) file.
+/// Writes `input -> output` for every file converted, or skipped because its output is up to
+/// date, in one step (a temporary file renamed over the old map).
 fn write_names_map(path: &Path, records: &[Record]) -> anyhow::Result<()> {
     let pairs: Vec<(&str, &str)> = records
         .iter()
-        .filter(|r| matches!(r.status, Status::Converted | Status::Planned))
+        .filter(|r| matches!(r.status, Status::Converted | Status::Planned | Status::Skipped))
         .filter_map(|r| Some((r.input.as_str(), r.output.as_deref()?)))
         .collect();
     let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
@@ -288,13 +501,22 @@ fn write_names_map(path: &Path, records: &[Record]) -> anyhow::Result<()> {
         }
         text
     };
-    std::fs::write(path, text).with_context(|| format!("cannot write names map {}", path.display()))
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = output::TempFile::create(folder)
+        .with_context(|| format!("cannot write names map {}", path.display()))?;
+    tmp.file()
+        .write_all(text.as_bytes())
+        .and_then(|()| tmp.commit(path, true))
+        .with_context(|| format!("cannot write names map {}", path.display()))
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     use promptwav::check::{self, CheckOptions, report};
     if args.codes {
-        print!("{}", report::codes_markdown());
+        say_or_exit(report::codes_markdown().trim_end());
         return Ok(ExitCode::Ok);
     }
     let opts = CheckOptions {
@@ -303,22 +525,21 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         jobs: args.jobs.unwrap_or(0),
     };
     let format = if args.json { CheckFormat::Json } else { args.format };
-    let stdout = std::io::stdout();
-    let reports = check::run(&args.inputs, &opts, &mut |r| {
-        let mut out = stdout.lock();
-        let _ = match format {
-            CheckFormat::Text => writeln!(out, "{}", report::text(r)),
-            CheckFormat::Json => match serde_json::to_string(r) {
-                Ok(line) => writeln!(out, "{line}"),
-                Err(_) => Ok(()),
-            },
-            CheckFormat::Junit => Ok(()),
-        };
+    let reports = check::run(&args.inputs, &opts, &mut |r| match format {
+        CheckFormat::Text => say_or_exit(report::text(r).trim_end_matches('\n')),
+        CheckFormat::Json => {
+            if let Ok(line) = serde_json::to_string(r) {
+                say_or_exit(&line);
+            }
+        }
+        CheckFormat::Junit => {}
     });
     let summary = check::Summary::of(&reports);
     match format {
-        CheckFormat::Text => println!("{}", report::summary_line(&summary)),
-        CheckFormat::Junit => print!("{}", report::junit(&reports, opts.profile.name, opts.strict)),
+        CheckFormat::Text => say_or_exit(&report::summary_line(&summary)),
+        CheckFormat::Junit => {
+            say_or_exit(report::junit(&reports, opts.profile.name, opts.strict).trim_end())
+        }
         CheckFormat::Json => {}
     }
     Ok(if summary.failed > 0 { ExitCode::SomeFailed } else { ExitCode::Ok })

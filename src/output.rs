@@ -7,19 +7,55 @@
 //! - An existing file is never replaced unless overwriting was asked for: without it, the final
 //!   name is claimed with a hard link, which fails if the name exists, so not even a file
 //!   created by someone else a moment earlier is lost.
+//! - Nothing is created, written or renamed through a symbolic link inside the output folder:
+//!   the folders between the output folder and a final name are created one by one, and a
+//!   component that is a link (or a file) refuses the output.
 //! - A temporary file is removed when its conversion fails or is abandoned; those left by a
-//!   killed run are removed by [`remove_stale_temporaries`] at the start of the next one.
+//!   killed run are removed by [`remove_stale_temporaries`] at the start of the next one. A
+//!   temporary file is known to be live by an exclusive lock its process holds on it (released
+//!   by the kernel when the process dies, whatever kills it), not by a process id, which
+//!   another PID namespace (a container) or another host (NFS) would not see.
+//! - [`remove_live_temporaries`] removes this process's temporary files at once, for a hard
+//!   exit.
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
 
 const PREFIX: &str = ".promptwav-";
 const SUFFIX: &str = ".tmp";
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// The temporary files this process has open, for [`remove_live_temporaries`].
+static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// An unlocked temporary file younger than this may be one whose creator has not locked it yet.
+const STALE_AFTER: Duration = Duration::from_secs(10);
+
+/// Where locks are not supported, a temporary file is stale only when this old.
+const STALE_UNLOCKABLE_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+fn live() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    LIVE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn forget(path: &Path) {
+    let mut live = live();
+    if let Some(i) = live.iter().position(|p| p == path) {
+        live.swap_remove(i);
+    }
+}
+
+/// Removes every temporary file this process still has (for an exit that cannot wait for the
+/// conversions to clean up after themselves). Returns how many were removed.
+pub fn remove_live_temporaries() -> usize {
+    let paths: Vec<PathBuf> = live().drain(..).collect();
+    paths.iter().filter(|p| fs::remove_file(p).is_ok()).count()
+}
 /// A temporary file that becomes the output when [`TempFile::commit`] succeeds, and is deleted
 /// otherwise.
 #[derive(Debug)]
@@ -37,6 +73,10 @@ impl TempFile {
             let path = dir.join(format!("{PREFIX}{}-{n}{SUFFIX}", std::process::id()));
             match OpenOptions::new().write(true).read(true).create_new(true).open(&path) {
                 Ok(file) => {
+                    // The lock says "live" to every other run (see remove_stale_temporaries).
+                    // A file system without locks still works: its stale files age out.
+                    let _ = file.try_lock();
+                    live().push(path.clone());
                     return Ok(TempFile { path, file, committed: false });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
@@ -56,9 +96,24 @@ impl TempFile {
     }
 
     /// Fsyncs the file and gives it the name `dest`. Without `overwrite`, fails with
-    /// `AlreadyExists` if `dest` exists, and the temporary file is removed.
+    /// `AlreadyExists` if `dest` exists, and the temporary file is removed. When `dest` lies
+    /// inside the temporary file's folder, the folders between are created without following
+    /// links (see [`create_dirs_within`]); a link there fails the commit.
     pub fn commit(mut self, dest: &Path, overwrite: bool) -> io::Result<()> {
         self.file.sync_all()?;
+        let root = self.path.parent().unwrap_or(Path::new("."));
+        let dest_dir = dest.parent().unwrap_or(Path::new(""));
+        match dest_dir.strip_prefix(root) {
+            Ok(rel) => create_dirs_within(root, rel)?,
+            Err(_) if !dest_dir.as_os_str().is_empty() => fs::create_dir_all(dest_dir)?,
+            Err(_) => {}
+        }
+        if fs::symlink_metadata(dest).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(io::Error::other(format!(
+                "{} is a link: promptwav never writes through links inside the output folder",
+                dest.display()
+            )));
+        }
         if overwrite {
             fs::rename(&self.path, dest)?;
         } else {
@@ -80,6 +135,7 @@ impl TempFile {
             }
         }
         self.committed = true;
+        forget(&self.path);
         if let Some(dir) = dest.parent() {
             // Make the new name durable; not every platform can open a folder, so best effort.
             if let Ok(d) = File::open(if dir.as_os_str().is_empty() { Path::new(".") } else { dir })
@@ -95,8 +151,65 @@ impl Drop for TempFile {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_file(&self.path);
+            forget(&self.path);
         }
     }
+}
+
+/// The first component of `path` below `root` that is a symbolic link (the final one
+/// included), if any: writing to `path` would go through it.
+pub fn link_below(root: &Path, path: &Path) -> Option<PathBuf> {
+    let rel = path.strip_prefix(root).ok()?;
+    let mut dir = root.to_path_buf();
+    for part in rel.components() {
+        dir.push(part);
+        match fs::symlink_metadata(&dir) {
+            Ok(m) if m.file_type().is_symlink() => return Some(dir),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// Creates the folders of `rel` under `root` one component at a time, never through a link:
+/// a component that is a symbolic link, or a file, is an error that names it. `root` itself is
+/// the caller's (it may be a link the user chose as the output folder).
+pub fn create_dirs_within(root: &Path, rel: &Path) -> io::Result<()> {
+    let mut dir = root.to_path_buf();
+    for part in rel.components() {
+        let std::path::Component::Normal(part) = part else {
+            return Err(io::Error::other(format!(
+                "{} leaves the output folder",
+                root.join(rel).display()
+            )));
+        };
+        dir.push(part);
+        match fs::symlink_metadata(&dir) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(io::Error::other(format!(
+                    "{} is a link: promptwav never writes through links inside the output folder",
+                    dir.display()
+                )));
+            }
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(io::Error::other(format!("{} is a file, not a folder", dir.display())));
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&dir) {
+                Ok(()) => {}
+                // Made by a parallel conversion a moment ago: look again.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+                        return Err(e);
+                    }
+                }
+                Err(e) => return Err(e),
+            },
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Whether `name` is one of our temporary files.
@@ -104,14 +217,21 @@ pub fn is_temporary_name(name: &str) -> bool {
     name.starts_with(PREFIX) && name.ends_with(SUFFIX)
 }
 
-/// Whether the process that made the temporary file `name` is still running (Linux: by
-/// `/proc`; elsewhere we cannot tell, and assume it is not).
-fn owner_alive(name: &str) -> bool {
-    let pid = name[PREFIX.len()..].split('-').next().and_then(|p| p.parse::<u32>().ok());
-    match pid {
-        Some(pid) if pid == std::process::id() => true,
-        Some(pid) => Path::new("/proc").is_dir() && Path::new(&format!("/proc/{pid}")).exists(),
-        None => false,
+/// Whether the temporary file at `path` is abandoned: no process holds its lock and it has not
+/// been written to for a while (a file created a moment ago may not be locked yet). Where the
+/// file system has no locks, only a very old file counts as abandoned.
+fn abandoned(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else { return false };
+    let age = file
+        .metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| SystemTime::now().duration_since(t).ok())
+        .unwrap_or_default();
+    match file.try_lock() {
+        Ok(()) => age >= STALE_AFTER,
+        Err(fs::TryLockError::WouldBlock) => false,
+        Err(fs::TryLockError::Error(_)) => age >= STALE_UNLOCKABLE_AFTER,
     }
 }
 
@@ -124,7 +244,10 @@ pub fn remove_stale_temporaries(dir: &Path) -> usize {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if is_temporary_name(name) && !owner_alive(name) && fs::remove_file(entry.path()).is_ok() {
+        if is_temporary_name(name)
+            && abandoned(&entry.path())
+            && fs::remove_file(entry.path()).is_ok()
+        {
             removed += 1;
         }
     }
@@ -136,8 +259,49 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    #[cfg(unix)]
+    #[test]
+    fn never_writes_through_a_link_inside_the_output_folder() {
+        let dir = tmpdir();
+        let out = dir.path().join("out");
+        let elsewhere = dir.path().join("elsewhere");
+        fs::create_dir_all(&out).unwrap_or_else(|e| panic!("{e}"));
+        fs::create_dir_all(&elsewhere).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(&elsewhere, out.join("sub")).unwrap_or_else(|e| panic!("{e}"));
+        for overwrite in [false, true] {
+            let t = TempFile::create(&out).unwrap_or_else(|e| panic!("{e}"));
+            let err = t.commit(&out.join("sub/deeper/a.wav"), overwrite).err();
+            assert!(err.is_some_and(|e| e.to_string().contains("is a link")));
+            let t = TempFile::create(&out).unwrap_or_else(|e| panic!("{e}"));
+            assert!(t.commit(&out.join("sub/a.wav"), overwrite).is_err());
+        }
+        assert_eq!(fs::read_dir(&elsewhere).map(|d| d.count()).unwrap_or(9), 0);
+        // A link as the final name is not written through either.
+        std::os::unix::fs::symlink(elsewhere.join("b.wav"), out.join("b.wav"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let t = TempFile::create(&out).unwrap_or_else(|e| panic!("{e}"));
+        assert!(t.commit(&out.join("b.wav"), true).is_err());
+        assert!(!elsewhere.join("b.wav").exists());
+        // Only the links, sub and b.wav, are left in out: no temporary file.
+        assert_eq!(fs::read_dir(&out).map(|d| d.count()).unwrap_or(0), 2);
+    }
+
     fn tmpdir() -> tempfile::TempDir {
         tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn live_temporary_files_are_known_until_committed_or_dropped() {
+        // (remove_live_temporaries itself would remove other tests' files: it is checked
+        // through the registry it drains.)
+        let dir = tmpdir();
+        let a = TempFile::create(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let b = TempFile::create(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let (pa, pb) = (a.path().to_path_buf(), b.path().to_path_buf());
+        assert!(live().contains(&pa) && live().contains(&pb));
+        drop(a);
+        b.commit(&dir.path().join("b.wav"), false).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!live().contains(&pa) && !live().contains(&pb));
     }
 
     #[test]
@@ -179,14 +343,37 @@ mod tests {
     #[test]
     fn stale_temporaries_of_dead_runs_are_removed() {
         let dir = tmpdir();
-        // A pid that cannot be running (above the kernel's pid_max).
+        // A file no process holds a lock on, last written a minute ago.
         let stale = dir.path().join(".promptwav-4194305-0.tmp");
         fs::write(&stale, b"partial").unwrap_or_else(|e| panic!("{e}"));
+        let old = SystemTime::now() - Duration::from_secs(60);
+        File::options()
+            .write(true)
+            .open(&stale)
+            .and_then(|f| f.set_modified(old))
+            .unwrap_or_else(|e| panic!("{e}"));
+        // An unlocked one written a moment ago may be one its creator has not locked yet.
+        let young = dir.path().join(".promptwav-4194306-0.tmp");
+        fs::write(&young, b"partial").unwrap_or_else(|e| panic!("{e}"));
+        // A live one whose owner's process id means nothing here (another PID namespace or
+        // host): its name says a pid that is not running, but it is locked.
+        let foreign = dir.path().join(".promptwav-4194307-0.tmp");
+        fs::write(&foreign, b"partial").unwrap_or_else(|e| panic!("{e}"));
+        let held = File::open(&foreign).unwrap_or_else(|e| panic!("{e}"));
+        held.lock().unwrap_or_else(|e| panic!("{e}"));
+        File::options()
+            .write(true)
+            .open(&foreign)
+            .and_then(|f| f.set_modified(old))
+            .unwrap_or_else(|e| panic!("{e}"));
         let mine = TempFile::create(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         let other = dir.path().join("keep.wav");
         fs::write(&other, b"x").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(remove_stale_temporaries(dir.path()), 1);
         assert!(!stale.exists());
+        assert!(young.exists(), "a file created a moment ago is left alone");
+        assert!(foreign.exists(), "a locked file is live, whatever its name says");
+        drop(held);
         assert!(mine.path().exists(), "a running conversion's file is left alone");
         assert!(other.exists());
     }

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+/// The output folder's record of what each output was made from (not an output itself).
+pub const MANIFEST: &str = ".promptwav-manifest.jsonl";
+
 /// The committed fixtures folder.
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -75,6 +78,9 @@ pub fn files_under(dir: &Path) -> Vec<String> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
         for e in std::fs::read_dir(dir).unwrap().flatten() {
             let p = e.path();
+            if p.file_name().is_some_and(|n| n == MANIFEST) {
+                continue;
+            }
             if p.is_dir() {
                 walk(base, &p, out);
             } else {

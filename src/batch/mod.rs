@@ -4,17 +4,30 @@
 //! Guarantees:
 //! - Folders are walked recursively in sorted order; hidden files, files that are clearly not
 //!   audio (documents, images, archives...), special files and links to folders are skipped and
-//!   reported as `skipped`; hidden folders are not entered. The output folder is never walked,
+//!   reported as `skipped`; hidden folders are not entered. A pipe or device named as an input
+//!   (`/dev/stdin`) fails with a reason: it is never silently skipped. The output folder is never walked,
 //!   even when it lies inside an input folder.
 //! - A file input lands directly in the output folder; a folder input keeps its structure under
 //!   it, every folder name made safe like file names.
 //! - Every output path lies inside the output folder: each component is a safe name, which
 //!   cannot be `..`, absolute or contain a separator.
 //! - Names are distinct case-insensitively within each output folder, in input order; the same
-//!   file given twice is converted once.
+//!   file given twice is converted once. An output the folder's manifest says was made from an
+//!   input keeps that input: the input gets the same name again, and no other input takes it.
+//! - No input of the run is ever written: an output path that is the same file as an input
+//!   (same device and inode, whatever the names) fails with a reason, with or without `force`.
+//!   An input folder that is the output folder, or lies inside it, is refused before anything
+//!   is done ([`check_output_folder`]).
+//! - A rerun redoes exactly what changed (see [`manifest`]): an output made from this input with
+//!   these settings is skipped as up to date; one of ours made from a changed input or with
+//!   other settings is converted again and replaced; a file promptwav did not write (or that
+//!   changed since) is never replaced without `force`.
 //! - One failing file never stops the batch: it gets a `failed` record with its reason.
+//! - At most [`MAX_JOBS`] threads, and never more than there are files to convert.
 
-use std::collections::HashSet;
+pub mod manifest;
+
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,6 +39,10 @@ use crate::error::{Error, Stage, io_reason};
 use crate::names::{self, Deduper};
 use crate::output;
 use crate::profile::Profile;
+use manifest::Manifest;
+
+/// The most worker threads a run starts, whatever `jobs` asks.
+pub const MAX_JOBS: usize = 64;
 
 /// Options for a conversion run. The command line is turned into one of these; library users
 /// build it directly.
@@ -44,6 +61,83 @@ pub struct ConvertOptions {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Finishing: loudness, trimming, fades, DC removal, smart downmix (default: none).
     pub finish: crate::finish::FinishOptions,
+}
+
+impl ConvertOptions {
+    /// The settings that decide an output's bytes, as one string: what the manifest compares to
+    /// tell whether an output was made "with these settings".
+    pub fn fingerprint(&self) -> String {
+        format!("profile={};finish={:?}", self.profile.name, self.finish)
+    }
+
+    /// The worker threads to start for `files` files.
+    pub fn threads_for(&self, files: usize) -> usize {
+        let wanted = if self.jobs == 0 { rayon::current_num_threads().max(1) } else { self.jobs };
+        wanted.clamp(1, MAX_JOBS).min(files.max(1))
+    }
+}
+
+/// An input folder that cannot be used with the output folder.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FolderError {
+    /// An input folder is the output folder, or inside it: outputs would land among the inputs
+    /// and be taken for inputs by the next run.
+    #[error(
+        "the input folder {input} is the output folder or inside it: outputs would be mixed with \
+         the inputs; choose an output folder outside it (for example -o {suggestion})"
+    )]
+    InputInOutput {
+        /// The input folder as given.
+        input: String,
+        /// A folder to suggest.
+        suggestion: String,
+    },
+}
+
+/// Refuses input folders that are the output folder or lie inside it (see [`FolderError`]).
+/// Input files inside the output folder are fine (their outputs get other names, and an output
+/// that would be the input itself fails on its own).
+pub fn check_output_folder(inputs: &[PathBuf], out_dir: &Path) -> Result<(), FolderError> {
+    let Ok(out) = fs::canonicalize(out_dir) else { return Ok(()) };
+    for input in inputs {
+        if let Ok(c) = fs::canonicalize(input)
+            && c.is_dir()
+            && c.starts_with(&out)
+        {
+            let base = c.file_name().map(|n| n.to_string_lossy().into_owned());
+            return Err(FolderError::InputInOutput {
+                input: input.to_string_lossy().into_owned(),
+                suggestion: format!("{}-wav", base.unwrap_or_else(|| "prompts".into())),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What identifies a file whatever its name: device and inode where there are such things,
+/// else the canonical path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum FileId {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
+}
+
+impl FileId {
+    /// The identity of the file at `path` (links followed), if it exists.
+    pub(crate) fn of(path: &Path) -> Option<FileId> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            fs::metadata(path).ok().map(|m| FileId::Inode(m.dev(), m.ino()))
+        }
+        #[cfg(not(unix))]
+        {
+            fs::canonicalize(path).ok().map(FileId::Path)
+        }
+    }
 }
 
 /// What became of one input.
@@ -139,6 +233,15 @@ impl Record {
         }
     }
 
+    /// A failure that concerns `path` (an input, or a file the run writes besides the outputs,
+    /// such as the names map) at `stage`.
+    pub fn failed(path: &Path, stage: Stage, why: impl Into<String>) -> Record {
+        let mut r = Record::new(path, Status::Failed);
+        r.error = Some(why.into());
+        r.stage = Some(stage);
+        r
+    }
+
     fn skipped(input: &Path, why: impl Into<String>) -> Record {
         let mut r = Record::new(input, Status::Skipped);
         r.error = Some(why.into());
@@ -198,12 +301,23 @@ pub enum PlanItem {
 }
 
 /// The plan of a run: every input in order, with its output path.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Plan {
     /// The output folder.
     pub out_dir: PathBuf,
     /// The items, in input order.
     pub items: Vec<PlanItem>,
+    /// Every input file of the run, which no output may be.
+    inputs: HashSet<FileId>,
+    /// What the output folder's outputs were made from, as the run began.
+    manifest: Manifest,
+}
+
+impl Plan {
+    /// Whether `path` is one of the run's input files (the same file, whatever its name).
+    pub fn is_input(&self, path: &Path) -> bool {
+        FileId::of(path).is_some_and(|id| self.inputs.contains(&id))
+    }
 }
 
 /// Extensions of files that are clearly not audio: skipped when found in a walked folder (a
@@ -286,7 +400,9 @@ impl Walker<'_> {
             };
             let ft = meta.file_type();
             if is_hidden(&name) {
-                if !ft.is_dir() && !output::is_temporary_name(&name.to_string_lossy()) {
+                let text = name.to_string_lossy();
+                if !ft.is_dir() && !output::is_temporary_name(&text) && text != manifest::FILE_NAME
+                {
                     self.found.push(Err(Record::skipped(&path, "hidden file")));
                 }
                 continue;
@@ -349,8 +465,18 @@ pub fn walk(inputs: &[PathBuf], exclude: Option<&Path>) -> Vec<Result<Found, Rec
             Ok(m) if m.is_file() => {
                 found.push(Ok(Found { path: input.clone(), rel_dir: PathBuf::new() }))
             }
-            Ok(_) => found
-                .push(Err(Record::skipped(input, "not a regular file (device, pipe or socket)"))),
+            Ok(_) => {
+                // Named on the command line: the person meant it, so it is a failure, not a
+                // silent skip (a script must not read exit 0 as "converted").
+                let mut r = Record::new(input, Status::Failed);
+                r.error = Some(
+                    "is a pipe or device, not a file: promptwav reads regular files; save the \
+                     audio to a file first"
+                        .into(),
+                );
+                r.stage = Some(Stage::Open);
+                found.push(Err(r));
+            }
             Err(e) => {
                 let mut r = Record::new(input, Status::Failed);
                 r.error = Some(io_reason(&e));
@@ -363,62 +489,147 @@ pub fn walk(inputs: &[PathBuf], exclude: Option<&Path>) -> Vec<Result<Found, Rec
 }
 
 /// Walks `inputs` and decides every output name. Touches nothing on disk.
+///
+/// Outputs the output folder's manifest knows (and that are still the files promptwav wrote)
+/// are reserved first: the input each was made from gets it again, and no other input does.
+/// The other names are then given in input order.
 pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
     let found = walk(inputs, Some(out_dir));
+    let manifest = Manifest::load(out_dir);
     let mut dedupe = Deduper::new();
+    let folder_key = |rel_dir: &Path| rel_dir.to_string_lossy().to_ascii_lowercase();
+    // Existing outputs keep their inputs: input (canonical) -> its output, relative.
+    let mut kept: HashMap<String, PathBuf> = HashMap::new();
+    for e in manifest.existing() {
+        let rel: PathBuf = e.output.split('/').collect();
+        let (Some(dir), Some(name)) = (rel.parent(), rel.file_name()) else { continue };
+        dedupe.reserve(&folder_key(dir), &name.to_string_lossy());
+        kept.insert(e.input.clone(), rel);
+    }
     let mut seen_inputs: HashSet<PathBuf> = HashSet::new();
+    let mut ids: HashSet<FileId> = HashSet::new();
     let items = found
         .into_iter()
         .map(|f| match f {
             Err(record) => PlanItem::Done(Box::new(record)),
             Ok(Found { path, rel_dir }) => {
-                if let Ok(c) = fs::canonicalize(&path)
-                    && !seen_inputs.insert(c)
+                let canon = fs::canonicalize(&path).ok();
+                if let Some(c) = &canon
+                    && !seen_inputs.insert(c.clone())
                 {
                     return PlanItem::Done(Box::new(Record::skipped(
                         &path,
                         "same file as an earlier input",
                     )));
                 }
+                if let Some(id) = FileId::of(&path) {
+                    ids.insert(id);
+                }
+                let own = canon.and_then(|c| kept.remove(c.to_string_lossy().as_ref()));
+                if let Some(rel) = own.filter(|rel| rel.parent() == Some(rel_dir.as_path())) {
+                    return PlanItem::Convert { output: out_dir.join(rel), input: path };
+                }
                 let file_name = path.file_name().unwrap_or_default();
                 let wanted = names::output_name(file_name, opts.profile.extension);
-                let key = rel_dir.to_string_lossy().to_ascii_lowercase();
-                let name = dedupe.take(&key, &wanted);
+                let name = dedupe.take(&folder_key(&rel_dir), &wanted);
                 PlanItem::Convert { output: out_dir.join(&rel_dir).join(name), input: path }
             }
         })
         .collect();
-    Plan { out_dir: out_dir.to_path_buf(), items }
+    Plan { out_dir: out_dir.to_path_buf(), items, inputs: ids, manifest }
+}
+
+/// What to do with a planned output, from what is on disk and in the manifest.
+enum Decision {
+    /// Convert; replace an existing file when `overwrite`.
+    Convert { overwrite: bool },
+    /// Leave it; the record says why.
+    Leave(Box<Record>),
+}
+
+/// Decides what to do with `output` (see the module's guarantees on reruns).
+fn decide(plan: &Plan, input: &Path, output: &Path, opts: &ConvertOptions) -> Decision {
+    if let Some(link) = output::link_below(&plan.out_dir, output) {
+        let why = format!(
+            "{} is a link: promptwav never writes through links inside the output folder",
+            link.display()
+        );
+        return Decision::Leave(Box::new(Record::failed(input, Stage::Write, why)));
+    }
+    let Ok(meta) = fs::symlink_metadata(output) else {
+        return Decision::Convert { overwrite: false };
+    };
+    let mut record = Record::new(input, Status::Skipped);
+    if plan.is_input(output) {
+        record.status = Status::Failed;
+        record.stage = Some(Stage::Write);
+        record.error = Some(
+            "the output would replace an input of this run (the same file); nothing was \
+             written: choose another output folder with -o"
+                .into(),
+        );
+        return Decision::Leave(Box::new(record));
+    }
+    if meta.is_dir() {
+        record.status = Status::Failed;
+        record.stage = Some(Stage::Write);
+        record.error = Some("a folder has the output's name".into());
+        return Decision::Leave(Box::new(record));
+    }
+    let settings = opts.fingerprint();
+    let ours = manifest::relative(&plan.out_dir, output).and_then(|rel| plan.manifest.ours(&rel));
+    match ours {
+        Some(e) if manifest::made_from(e, input, &settings) && !opts.force => {
+            record.set_output(output);
+            record.error = Some("up to date (made from this input with these settings)".into());
+            Decision::Leave(Box::new(record))
+        }
+        Some(_) => Decision::Convert { overwrite: true },
+        None if opts.force => Decision::Convert { overwrite: true },
+        None => {
+            record.error = Some(
+                "output already exists and promptwav did not make it from this input (use \
+                 --force to overwrite)"
+                    .into(),
+            );
+            Decision::Leave(Box::new(record))
+        }
+    }
 }
 
 /// Converts one planned file into its record.
 fn run_one(
+    plan: &Plan,
     input: &Path,
     output: &Path,
-    work_dir: &Path,
     opts: &ConvertOptions,
     two_threads: bool,
     disk_full: &AtomicBool,
 ) -> Record {
     let mut record = Record::new(input, Status::Converted);
     record.set_output(output);
+    let overwrite = match decide(plan, input, output, opts) {
+        Decision::Leave(r) => return *r,
+        Decision::Convert { overwrite } => overwrite,
+    };
     if opts.dry_run {
         record.status = Status::Planned;
-        return record;
-    }
-    if !opts.force && output.exists() {
-        record.status = Status::Skipped;
-        record.error = Some("output already exists (use --force to overwrite)".into());
+        if overwrite {
+            record.warnings.push("would replace the existing output".into());
+        }
         return record;
     }
     let settings = Settings {
-        overwrite: opts.force,
+        overwrite,
         two_threads,
         cancel: opts.cancel.as_deref(),
         finish: Some(&opts.finish),
     };
-    match convert_via(input, output, work_dir, &opts.profile, &settings) {
-        Ok(c) => record.fill(&c),
+    match convert_via(input, output, &plan.out_dir, &opts.profile, &settings) {
+        Ok(c) => {
+            record.fill(&c);
+            plan.manifest.record(input, output, &opts.fingerprint());
+        }
         Err(_) if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) => {
             record.status = Status::Skipped;
             record.error = Some("interrupted".into());
@@ -505,8 +716,8 @@ pub fn run(
         }
     };
 
-    let jobs = if opts.jobs == 0 { rayon::current_num_threads().max(1) } else { opts.jobs };
     let to_convert = plan.items.iter().filter(|i| matches!(i, PlanItem::Convert { .. })).count();
+    let jobs = opts.threads_for(to_convert);
     // Fewer files than threads: give each file a second thread for decoding.
     let two_threads = jobs > 1 && to_convert < jobs;
     let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
@@ -526,7 +737,7 @@ pub fn run(
                 }
                 PlanItem::Convert { input, output } => {
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        run_one(input, output, &plan.out_dir, opts, two_threads, &disk_full)
+                        run_one(plan, input, output, opts, two_threads, &disk_full)
                     }))
                     .unwrap_or_else(|_| {
                         let mut r = Record::new(input, Status::Failed);
@@ -543,6 +754,9 @@ pub fn run(
     match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
         Ok(pool) => pool.install(work),
         Err(_) => work(),
+    }
+    if !opts.dry_run && to_convert > 0 {
+        plan.manifest.compact();
     }
     state.into_inner().map(|st| st.done.into_iter().flatten().collect()).unwrap_or_default()
 }
@@ -573,5 +787,20 @@ impl Summary {
             }
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_are_bounded_and_never_more_than_files() {
+        let opts = |jobs| ConvertOptions { jobs, ..ConvertOptions::default() };
+        assert_eq!(opts(20_000).threads_for(1), 1);
+        assert_eq!(opts(20_000).threads_for(100_000), MAX_JOBS);
+        assert_eq!(opts(3).threads_for(100), 3);
+        assert_eq!(opts(3).threads_for(0), 1);
+        assert!(opts(0).threads_for(100) >= 1);
     }
 }
