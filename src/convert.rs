@@ -162,6 +162,7 @@ pub fn convert_via(
     if let Some(w) = extension_mismatch(input, &source.format) {
         warnings.push(w);
     }
+    warnings.extend(source.warnings.iter().cloned());
     if stats.bad_packets > 0 {
         warnings
             .push(format!("{} damaged packet(s) of {} skipped", stats.bad_packets, stats.packets));
@@ -618,6 +619,7 @@ fn convert_finished(
     if let Some(w) = extension_mismatch(input, &source.info.format) {
         warnings.insert(0, w);
     }
+    warnings.extend(source.info.warnings.iter().cloned());
     if stats.bad_packets > 0 {
         warnings
             .push(format!("{} damaged packet(s) of {} skipped", stats.bad_packets, stats.packets));

@@ -5,6 +5,10 @@
 //! - A checked file is only read, never written (opened read-only, no metadata changed).
 //! - No input makes it panic or allocate by a size read from the file: the header reader
 //!   ([`riff`]) bounds-checks every field against the real file length.
+//! - A WAV is read the way `convert` reads it: [`riff`] is the decoder's layout reader too. What
+//!   convert refuses (two fmt chunks, no complete frame, a cut-off file, audio it does not
+//!   decode) is an error here whose fix never says "run convert"; what convert reads (a WAV
+//!   written to a pipe, with its sizes unset) is read here too, to the end of the file.
 //! - Every file `convert` writes passes (no error; content warnings are possible, such as a
 //!   source that was clipped already).
 //! - The codes, their default severities and fixes are one table: [`Code`] (printed by
@@ -18,7 +22,8 @@
 mod analysis;
 mod name;
 pub mod report;
-pub mod riff;
+/// The RIFF/WAVE layout reader, shared with the decoder so that both read a WAV the same way.
+pub use crate::decode::riff;
 
 use std::fs::File;
 use std::io::Read;
@@ -99,14 +104,14 @@ codes! {
         "The file cannot be opened or read (missing, permissions, a folder).",
         "Fix the path or the permissions.";
     NotWav = "not-wav", Error,
-        "Not a RIFF/WAVE file; the message says what it really is (\"this is an MP3 named .wav\").",
-        "Convert it: `promptwav convert FILE -o DIR`.";
+        "Not a RIFF/WAVE file; the message says what it really is (\"this is an MP3 named .wav\", \"AC-3 audio: not supported\").",
+        "Audio that promptwav reads: `promptwav convert FILE -o DIR`; anything else (the message says so): convert it with another tool, or use the real recording.";
     RiffSizeMismatch = "riff-size-mismatch", Error,
-        "The RIFF header's size disagrees with the file's length (or is unset: 0 or 0xFFFFFFFF).",
+        "The RIFF header's size disagrees with the file's length.",
         "Rewrite the file: `promptwav convert FILE -o DIR`.";
     TruncatedData = "truncated-data", Error,
         "The data chunk claims more bytes than the file holds: the file was cut off.",
-        "Export or copy the file again; or convert what is there.";
+        "Export or copy the file again (it was cut off).";
     TruncatedChunk = "truncated-chunk", Error,
         "A chunk other than data runs past the end of the file.",
         "Export or copy the file again.";
@@ -114,13 +119,19 @@ codes! {
         "An odd-sized chunk lacks the pad byte RIFF requires, so strict parsers misread what follows.",
         "Rewrite the file: `promptwav convert FILE -o DIR`.";
     DataSizeZero = "data-size-zero", Error,
-        "The data chunk's size is 0: no audio, or a recording that was never finished.",
+        "The data chunk holds no audio: its size is 0, or less than one frame.",
         "Export the file again from its source.";
-    DataSizeUnset = "data-size-unset", Error,
-        "The data chunk's size is 0xFFFFFFFF, left by a streaming writer that never finished the header.",
+    DataSizeUnset = "data-size-unset", Warning,
+        "The RIFF or data size is unset (0 or 0xFFFFFFFF), as a program writing to a pipe leaves it: the audio runs to the end of the file, and players that trust the header may refuse it.",
         "Rewrite the file: `promptwav convert FILE -o DIR`.";
+    DataPartialFrame = "data-partial-frame", Error,
+        "The data chunk's size is not a whole number of frames (block align): the last frame is cut off.",
+        "Rewrite the file: `promptwav convert FILE -o DIR` (it leaves out the cut-off frame).";
     FmtMissing = "fmt-missing", Error,
         "There is no fmt chunk: the file does not say its format.",
+        "Export the file again from its source.";
+    FmtDuplicate = "fmt-duplicate", Error,
+        "There are two fmt chunks: programs disagree on which format the audio has.",
         "Export the file again from its source.";
     DataMissing = "data-missing", Error,
         "There is no data chunk: the file holds no audio.",
@@ -160,7 +171,7 @@ codes! {
         "Convert it: `promptwav convert FILE -o DIR`.";
     Undecodable = "undecodable", Warning,
         "The audio could not be decoded for the content checks; loudness and the like are missing.",
-        "Convert it: `promptwav convert FILE -o DIR` (it says why if it cannot).";
+        "Export it again from its source as PCM WAV, or convert it with another tool (promptwav cannot read it either).";
     NameNonAscii = "name-non-ascii", Error,
         "The file name has non-ASCII characters (Korean, accents, emoji) or is not valid UTF-8.",
         "Rename it to the name `promptwav name FILE` prints (what convert gives it).";
@@ -168,10 +179,10 @@ codes! {
         "The file name has characters outside [A-Za-z0-9._-] (spaces, shell-hostile ones), or starts with '.' or '-'.",
         "Rename it to the name `promptwav name FILE` prints.";
     NameReserved = "name-reserved", Error,
-        "The file name is a Windows device name (CON, NUL, COM1, LPT1, ...).",
+        "The file name is a Windows device name (CON, NUL, COM0 to COM9, LPT0 to LPT9, COM¹, LPT², ...).",
         "Rename it to the name `promptwav name FILE` prints.";
     NameExtension = "name-extension", Error,
-        "The file name does not end in the profile's extension (.wav).",
+        "The file name does not end in the profile's extension, exactly as written (.wav, lowercase).",
         "Rename it to the name `promptwav name FILE` prints.";
     NameTooLong = "name-too-long", Error,
         "The file name is longer than the profile allows (255 bytes).",
@@ -337,6 +348,27 @@ fn convert_fix(path: &str, profile: &Profile) -> String {
         format!("--profile {} ", profile.name)
     };
     format!("run `promptwav convert {profile_arg}{} -o DIR`", shell_quote(path))
+}
+
+/// The problem code of a layout fault.
+fn fault_code(fault: riff::Fault) -> Code {
+    use riff::Fault as F;
+    match fault {
+        F::BadChunk => Code::BadChunk,
+        F::ChunkOrder => Code::ChunkOrder,
+        F::DataMissing => Code::DataMissing,
+        F::DataPartialFrame => Code::DataPartialFrame,
+        F::DataSizeUnset => Code::DataSizeUnset,
+        F::DataSizeZero => Code::DataSizeZero,
+        F::ExtraChunk => Code::ExtraChunk,
+        F::FmtDuplicate => Code::FmtDuplicate,
+        F::FmtInconsistent => Code::FmtInconsistent,
+        F::FmtMissing => Code::FmtMissing,
+        F::MissingPadByte => Code::MissingPadByte,
+        F::RiffSizeMismatch => Code::RiffSizeMismatch,
+        F::TruncatedChunk => Code::TruncatedChunk,
+        F::TruncatedData => Code::TruncatedData,
+    }
 }
 
 fn codec_name(fmt: &riff::Fmt) -> String {
@@ -560,6 +592,18 @@ fn content_problems(c: &Content, rules: &crate::profile::ContentRules, report: &
     }
 }
 
+/// Whether `code` is one of the file name rules.
+fn is_name_code(code: Code) -> bool {
+    matches!(
+        code,
+        Code::NameNonAscii
+            | Code::NameUnsafeChars
+            | Code::NameReserved
+            | Code::NameExtension
+            | Code::NameTooLong
+    )
+}
+
 /// A file that does not start `RIFF....WAVE`: what is it really? Its audio is measured when the
 /// decoder reads it.
 fn examine_other(
@@ -576,6 +620,8 @@ fn examine_other(
         format!("this is an RF64 file (64-bit WAV){named}, which phone platforms do not read")
     } else if head.starts_with(b"RIFX") {
         format!("this is a big-endian WAV (RIFX){named}, which phone platforms do not read")
+    } else if let Some(codec) = decode::unsupported_audio(head) {
+        format!("this is {codec} audio{named}, not a WAV, and promptwav cannot read it")
     } else {
         match Decoder::open(path) {
             Ok(d) => {
@@ -602,10 +648,27 @@ fn examine_other(
             }
         }
     };
-    report.problems.insert(0, Problem::new(Code::NotWav, message, fix));
     if !decodable {
+        // Convert cannot read it either: no "run convert", and no "rename it to NAME.wav"
+        // (the name convert would give a file it cannot make).
+        let fix = match decode::unsupported_audio(head) {
+            _ if head.starts_with(b"RF64")
+                || head.starts_with(b"BW64")
+                || head.starts_with(b"RIFX") =>
+            {
+                "export it again as a plain (RIFF) WAV, or convert it with another tool".to_string()
+            }
+            Some(_) => "convert it to WAV or MP3 with another tool (for example ffmpeg), then \
+                        convert or check that file"
+                .to_string(),
+            None if head.is_empty() => "export the file again from its source".to_string(),
+            None => "use the real recording: promptwav cannot read this file".to_string(),
+        };
+        report.problems.retain(|p| !is_name_code(p.code));
+        report.problems.insert(0, Problem::new(Code::NotWav, message, fix));
         return None;
     }
+    report.problems.insert(0, Problem::new(Code::NotWav, message, fix));
     match analysis::analyze_decoded(path, &profile.content) {
         Ok((c, _)) if c.frames > 0 => Some(c),
         _ => None,
@@ -636,17 +699,18 @@ fn examine_wav(
     };
     report.facts.format = Some("wav".into());
     report.problems.extend(wav.findings.iter().map(|f| {
-        let fix = match f.code {
+        let code = fault_code(f.fault);
+        // Only the faults convert can repair get "run convert"; convert refuses the others.
+        let fix = match code {
             Code::TruncatedData | Code::TruncatedChunk => {
                 "export or copy the file again (it was cut off)".to_string()
             }
-            Code::FmtMissing | Code::DataMissing => {
+            Code::FmtMissing | Code::DataMissing | Code::DataSizeZero | Code::FmtDuplicate => {
                 "export the file again from its source".to_string()
             }
-            Code::DataSizeZero => "export the file again from its source".to_string(),
             _ => fix.to_string(),
         };
-        Problem::new(f.code, f.message.clone(), fix)
+        Problem::new(code, f.message.clone(), fix)
     }));
 
     if let Some(fact) = &wav.fact
@@ -702,7 +766,8 @@ fn examine_wav(
                 report.problems.push(Problem::new(
                     Code::Undecodable,
                     format!("the audio cannot be decoded: {why}"),
-                    fix,
+                    "export it again from its source as PCM WAV, or convert it with another tool \
+                     (promptwav cannot read it either)",
                 ));
                 None
             }
@@ -729,7 +794,7 @@ fn g711_layout_problems(wav: &riff::Wav, fmt: &riff::Fmt, fix: &str, report: &mu
     }
     let frame_bytes = u64::from(fmt.block_align.max(1));
     let frames = wav.data.map(|d| {
-        let bytes = if d.declared == riff::UNSET { d.available } else { u64::from(d.declared) };
+        let bytes = if d.unknown_length { d.available } else { u64::from(d.declared) };
         bytes / frame_bytes
     });
     let message = match (wav.fact, frames) {

@@ -53,7 +53,17 @@ pub fn check(name: &OsStr, profile: &Profile) -> Vec<Problem> {
         _ => None,
     };
     match ext {
-        Some(e) if e.eq_ignore_ascii_case(profile.extension) => {}
+        // Exactly as the profile writes it: Asterisk on Linux looks up `greeting.wav` and does
+        // not find `greeting.WAV`.
+        Some(e) if e == profile.extension => {}
+        Some(e) if e.eq_ignore_ascii_case(profile.extension) => say(
+            Code::NameExtension,
+            format!(
+                "the name ends in .{e}, needs .{} exactly (a case-sensitive file system does \
+                 not find the one for the other)",
+                profile.extension
+            ),
+        ),
         Some(e) => {
             say(Code::NameExtension, format!("the name ends in .{e}, needs .{}", profile.extension))
         }
@@ -84,16 +94,28 @@ mod tests {
     #[test]
     fn each_rule() {
         assert!(codes("annae.wav").is_empty());
-        assert!(codes("IVR_Menu-1.Final.WAV").is_empty());
+        assert!(codes("IVR_Menu-1.Final.wav").is_empty());
+        assert_eq!(codes("IVR_Menu-1.Final.WAV"), vec![Code::NameExtension]);
         assert!(codes("_intro.wav").is_empty());
         assert_eq!(codes("안내 멘트.wav"), vec![Code::NameNonAscii, Code::NameUnsafeChars]);
         assert_eq!(codes("greeting (final).wav"), vec![Code::NameUnsafeChars]);
         assert_eq!(codes("-rf.wav"), vec![Code::NameUnsafeChars]);
         assert_eq!(codes("CON.wav"), vec![Code::NameReserved]);
+        assert_eq!(codes("COM0.wav"), vec![Code::NameReserved]);
+        assert_eq!(codes("lpt0.wav"), vec![Code::NameReserved]);
+        assert_eq!(codes("COM¹.wav"), vec![Code::NameNonAscii, Code::NameReserved]);
         assert_eq!(codes("welcome.wave"), vec![Code::NameExtension]);
         assert_eq!(codes("welcome"), vec![Code::NameExtension]);
         let long = format!("{}.wav", "a".repeat(300));
         assert_eq!(codes(&long), vec![Code::NameTooLong]);
+    }
+
+    #[test]
+    fn the_extension_is_checked_exactly_as_the_profile_writes_it() {
+        let p = check(OsStr::new("Greeting.WAV"), &crate::profile::ASTERISK);
+        assert_eq!(p.iter().map(|p| p.code).collect::<Vec<_>>(), vec![Code::NameExtension]);
+        assert!(p[0].fix.contains("Greeting.wav"), "{}", p[0].fix);
+        assert!(p[0].message.contains(".WAV") && p[0].message.contains(".wav"), "{}", p[0].message);
     }
 
     #[test]

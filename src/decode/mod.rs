@@ -3,7 +3,12 @@
 //!
 //! Guarantees:
 //! - The container is found from the bytes (symphonia's probe, plus our own sniffing for the
-//!   cases it does not name: WebM, AMR); the file name's extension plays no part.
+//!   cases it does not name: WebM, AMR); the file name's extension plays no part. Audio that no
+//!   decoder here reads is named, not called "not audio" (raw AC-3, E-AC-3, DTS; WMA/ASF).
+//! - A WAV's layout is read first by [`riff`], the reader `check` uses, so both read a WAV the
+//!   same way: two fmt chunks are refused; RIFF and data sizes left unset (0 or 0xFFFFFFFF) by a
+//!   writer to a pipe mean "to the end of the file"; a cut-off last frame is left out with a
+//!   warning ([`SourceInfo::warnings`]).
 //! - Encoder delay and padding are removed (MP3 LAME/Xing, Vorbis and Opus in Ogg, Opus pre-skip
 //!   in WebM, AAC priming in MP4 by its edit list or `iTunSMPB`), so sample 0 of the output is
 //!   sample 0 of what the encoder was given.
@@ -82,6 +87,7 @@ pub mod amr;
 pub mod mp3;
 mod mp4;
 pub mod opus;
+pub mod riff;
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -95,7 +101,7 @@ use symphonia::core::codecs::registry::CodecRegistry;
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::{Hint, Probe, ProbeOptions};
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
-use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
+use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::packet::Packet;
 
@@ -118,6 +124,10 @@ pub struct SourceInfo {
     pub bits_per_sample: Option<u32>,
     /// The length the container declares, in frames at `sample_rate`, if it declares one.
     pub declared_frames: Option<u64>,
+    /// What is wrong with the file that decoding works around (a WAV's cut-off last frame),
+    /// for the conversion's warnings.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// One decoded chunk: planar f32 samples in [-1, 1) at the source rate.
@@ -254,10 +264,69 @@ pub fn sniff(head: &[u8]) -> Sniffed {
     Sniffed::Unknown
 }
 
+/// Audio that no decoder here reads, recognised by its first bytes: (the codec's name, the
+/// message for a person).
+fn unsupported(head: &[u8]) -> Option<(&'static str, &'static str)> {
+    const ASF: [u8; 16] = [
+        0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE,
+        0x6C,
+    ];
+    let starts = |magic: &[u8]| head.starts_with(magic);
+    if starts(&ASF) {
+        return Some((
+            "Windows Media (WMA/ASF)",
+            "Windows Media (WMA/ASF) audio: not supported; convert it to WAV or MP3 with another \
+             tool",
+        ));
+    }
+    if starts(&[0x0B, 0x77]) && head.len() >= 6 {
+        // The bitstream id: up to 8 for AC-3, 11 to 16 for E-AC-3.
+        let bsid = head[5] >> 3;
+        let fscod = head[4] >> 6;
+        if bsid <= 8 && fscod != 3 {
+            return Some((
+                "AC-3 (Dolby Digital)",
+                "AC-3 (Dolby Digital) audio: not supported; convert it to WAV or MP3 with another tool",
+            ));
+        }
+        if (11..=16).contains(&bsid) {
+            return Some((
+                "E-AC-3 (Dolby Digital Plus)",
+                "E-AC-3 (Dolby Digital Plus) audio: not supported; convert it to WAV or MP3 with another \
+                 tool",
+            ));
+        }
+    }
+    // DTS core sync words: 16-bit big- and little-endian, 14-bit big- and little-endian.
+    if [
+        [0x7F, 0xFE, 0x80, 0x01],
+        [0xFE, 0x7F, 0x01, 0x80],
+        [0x1F, 0xFF, 0xE8, 0x00],
+        [0xFF, 0x1F, 0x00, 0xE8],
+    ]
+    .iter()
+    .any(|m| starts(m))
+    {
+        return Some((
+            "DTS",
+            "DTS audio: not supported; convert it to WAV or MP3 with another tool",
+        ));
+    }
+    None
+}
+
+/// The name of the codec of a file that is audio no decoder here reads (AC-3, E-AC-3, DTS,
+/// Windows Media), recognised by its first bytes.
+pub fn unsupported_audio(head: &[u8]) -> Option<&'static str> {
+    unsupported(head).map(|(name, _)| name)
+}
+
 /// A best guess, from its first bytes, at what a file that is not audio is.
 pub fn describe_non_audio(head: &[u8]) -> &'static str {
     let starts = |magic: &[u8]| head.starts_with(magic);
-    if head.is_empty() {
+    if let Some((_, message)) = unsupported(head) {
+        message
+    } else if head.is_empty() {
         "empty file"
     } else if starts(b"%PDF") {
         "not an audio file (a PDF document)"
@@ -313,15 +382,23 @@ impl Decoder {
         if head.is_empty() {
             return Err(Error::new(path, Stage::Probe, "empty file"));
         }
-        file.seek(SeekFrom::Start(0))
-            .map_err(|e| Error::with_source(path, Stage::Open, io_reason(&e), e))?;
+        if let Some((_, message)) = unsupported(&head) {
+            return Err(Error::new(path, Stage::Probe, message));
+        }
+        let is_wave = head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WAVE";
+        let mut warnings = Vec::new();
+        let source: Box<dyn MediaSource> = if is_wave {
+            wav_source(path, file, file_len, &mut warnings)?
+        } else {
+            file.seek(SeekFrom::Start(0))
+                .map_err(|e| Error::with_source(path, Stage::Open, io_reason(&e), e))?;
+            Box::new(file)
+        };
         let sniffed = sniff(&head);
 
         let (probe, codecs) = registries();
-        let mss = MediaSourceStream::new(
-            Box::new(file),
-            MediaSourceStreamOptions { buffer_len: 64 * 1024 },
-        );
+        let mss =
+            MediaSourceStream::new(source, MediaSourceStreamOptions { buffer_len: 64 * 1024 });
         let reader = probe
             .probe(&Hint::new(), mss, FormatOptions::default(), MetadataOptions::default())
             .map_err(|e| match e {
@@ -443,6 +520,7 @@ impl Decoder {
                 channels,
                 bits_per_sample,
                 declared_frames,
+                warnings,
             },
             eof_is_end,
             skip_front,
@@ -694,6 +772,93 @@ impl Decoder {
             )));
         }
         Ok(None)
+    }
+}
+
+/// A WAV file as the decoder reads it: first its layout as `check` sees it ([`riff::parse`]),
+/// so that both read it the same way. A file that says its format twice is refused; sizes that a
+/// writer to a pipe left unset are filled in with the real ones (the data runs to the end of
+/// the file); a cut-off last frame becomes a warning.
+fn wav_source(
+    path: &Path,
+    mut file: File,
+    file_len: u64,
+    warnings: &mut Vec<String>,
+) -> Result<Box<dyn MediaSource>> {
+    let io_err = |e: std::io::Error| Error::with_source(path, Stage::Open, io_reason(&e), e);
+    let layout = riff::parse(&mut file, file_len).map_err(io_err)?;
+    for f in &layout.findings {
+        match f.fault {
+            riff::Fault::FmtDuplicate => {
+                return Err(Error::new(
+                    path,
+                    Stage::Probe,
+                    format!("damaged WAV file: {}; export it again from its source", f.message),
+                ));
+            }
+            riff::Fault::DataPartialFrame => {
+                warnings.push(format!("{}, left out", f.message));
+            }
+            _ => {}
+        }
+    }
+    let clamp = |n: u64| u32::try_from(n).unwrap_or(riff::UNSET - 1).min(riff::UNSET - 1);
+    let mut patches = Vec::new();
+    if riff::size_unset(layout.riff_size) {
+        patches.push((4, clamp(file_len.saturating_sub(8)).to_le_bytes()));
+    }
+    if let Some(d) = layout.data
+        && d.unknown_length
+    {
+        patches.push((d.offset.saturating_sub(4), clamp(d.available).to_le_bytes()));
+    }
+    file.seek(SeekFrom::Start(0)).map_err(io_err)?;
+    if patches.is_empty() {
+        Ok(Box::new(file))
+    } else {
+        Ok(Box::new(Patched { inner: file, pos: 0, len: file_len, patches }))
+    }
+}
+
+/// A file read with a few 4-byte fields replaced (the sizes of a WAV written to a pipe).
+struct Patched {
+    inner: File,
+    pos: u64,
+    len: u64,
+    patches: Vec<(u64, [u8; 4])>,
+}
+
+impl Read for Patched {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let end = self.pos + n as u64;
+        for (at, bytes) in &self.patches {
+            for (i, b) in bytes.iter().enumerate() {
+                let p = at + i as u64;
+                if p >= self.pos && p < end {
+                    buf[(p - self.pos) as usize] = *b;
+                }
+            }
+        }
+        self.pos = end;
+        Ok(n)
+    }
+}
+
+impl Seek for Patched {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        self.pos = self.inner.seek(to)?;
+        Ok(self.pos)
+    }
+}
+
+impl MediaSource for Patched {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        Some(self.len)
     }
 }
 

@@ -9,7 +9,7 @@
 //! 4. Only `[A-Za-z0-9._-]` remain: every run of other characters (spaces, punctuation, control
 //!    characters, path separators) becomes one `_`. Case is kept as written.
 //! 5. No leading `.`, `-` or `_`, no trailing `.`, `_` or space; a Windows device name (`CON`,
-//!    `NUL`, `COM1`, ...) gets a `_` appended; an empty result becomes `audio`.
+//!    `NUL`, `COM0` to `COM9`, `LPT0` to `LPT9`, ...) gets a `_` appended; an empty result becomes `audio`.
 //! 6. The whole name, with its extension, is at most [`MAX_NAME_BYTES`] bytes.
 //!
 //! A file keeps its stem and gets the target's extension (`안내 멘트.mp3` ► `annae_menteu.wav`).
@@ -29,10 +29,13 @@ pub const MAX_NAME_BYTES: usize = 255;
 /// The name used when nothing of the original is left.
 pub const FALLBACK: &str = "audio";
 
-/// Windows device names, which no file may be called (with any extension).
-const RESERVED: [&str; 22] = [
-    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
-    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+/// Windows device names, which no file may be called (with any extension): `COM0` to `COM9` and
+/// `LPT0` to `LPT9`, and the superscript digits ¹ ² ³, which Windows also reserves after COM
+/// and LPT.
+const RESERVED: [&str; 30] = [
+    "CON", "PRN", "AUX", "NUL", "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7",
+    "COM8", "COM9", "COM¹", "COM²", "COM³", "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6",
+    "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³",
 ];
 
 /// Whether a byte is allowed as is in a safe name.
@@ -230,6 +233,20 @@ mod tests {
         assert_eq!(name("Lpt9.aux.mp3"), "Lpt9_.aux.wav");
         assert_eq!(name("console.mp3"), "console.wav");
         assert_eq!(safe_component(OsStr::new("aux")), "aux_");
+    }
+
+    #[test]
+    fn com0_lpt0_and_superscript_digits_are_reserved() {
+        assert_eq!(name("COM0.mp3"), "COM0_.wav");
+        assert_eq!(name("lpt0.mp3"), "lpt0_.wav");
+        for n in ["COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³", "com0", "LPT0"] {
+            assert!(is_reserved(n), "{n}");
+            assert!(is_reserved(&format!("{n}.wav")), "{n}.wav");
+            let out = name(&format!("{n}.mp3"));
+            assert!(!is_reserved(&out), "{n} -> {out}");
+            assert!(is_safe_name(&out), "{n} -> {out}");
+        }
+        assert!(!is_reserved("COM10") && !is_reserved("LPT") && !is_reserved("COM"));
     }
 
     #[test]

@@ -10,4 +10,5 @@ mod formats;
 mod hostile;
 mod names;
 mod promises;
+mod promises_read;
 mod util;
