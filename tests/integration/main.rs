@@ -9,4 +9,5 @@ mod finish;
 mod formats;
 mod hostile;
 mod names;
+mod promises_audio;
 mod util;
