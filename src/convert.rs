@@ -12,6 +12,16 @@
 //! and the gain are corrected from what the previous render measured). Each pass decodes the file
 //! again, except that a file whose mono signal at the output rate fits in [`CACHE_SAMPLES`] is
 //! kept in memory after the first decode and replayed: memory stays bounded for any length.
+//!
+//! Every output passes its profile's limits (duration, file size) and fits a WAV file (4 GiB):
+//! a file that cannot is `failed` with the limit in the reason and nothing is written. When the
+//! length is known before writing (declared by the container, or measured by finishing, after
+//! trimming) it is judged before writing; otherwise writing stops as soon as a limit is passed.
+//! The judgement is the profile's own ([`Profile::duration_rule_broken`],
+//! [`Profile::size_rule_broken`]), the one `check` applies.
+//!
+//! A failure after the file was probed carries what was known of the source
+//! ([`crate::error::Facts`]: format, codec, rate, channels, declared duration).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -20,13 +30,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use crate::decode::{DecodeStats, Decoder, SourceInfo};
-use crate::encode::{G711, Quantizer, WavWriter};
-use crate::error::{Error, Result, Stage, io_reason};
+use crate::encode::{self, G711, Quantizer, WavWriter};
+use crate::error::{Error, Facts, Result, Stage, io_reason};
 use crate::finish::{self, FinishOptions, FinishReport, Plan};
-use crate::mix::{self, ChannelStats, Downmix};
+use crate::mix::{self, ChannelStats, Downmix, Invalid};
 use crate::output::TempFile;
-use crate::profile::{Codec, Profile};
-use crate::resample::Resampler;
+use crate::profile::{Codec, Profile, human_duration};
+use crate::resample::{Resampler, output_len};
 
 /// What converting one file found and did.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +118,122 @@ fn law_of(profile: &Profile) -> std::result::Result<Option<G711>, String> {
     }
 }
 
+/// What a source's facts say for a failed record.
+fn facts_of(info: &SourceInfo) -> Facts {
+    Facts {
+        format: Some(info.format.clone()),
+        codec: Some(info.codec.clone()),
+        sample_rate: Some(info.sample_rate),
+        channels: Some(info.channels).filter(|&c| c > 0),
+        duration_s: info.declared_frames.map(|f| f as f64 / f64::from(info.sample_rate.max(1))),
+    }
+}
+
+/// The limits an output for a profile must keep: the profile's (duration, file size) and the
+/// WAV format's (32-bit sizes).
+#[derive(Debug, Clone)]
+struct Limits<'a> {
+    profile: &'a Profile,
+    law: Option<G711>,
+    /// The most frames an output may have.
+    max_frames: u64,
+}
+
+impl<'a> Limits<'a> {
+    fn new(profile: &'a Profile, law: Option<G711>) -> Limits<'a> {
+        let rate = f64::from(profile.sample_rate);
+        let mut max = encode::max_samples(law);
+        if let Some(d) = profile.max_duration_s {
+            let frames = (d * rate).max(0.0);
+            let most = if profile.max_duration_exclusive {
+                (frames.ceil() as u64).saturating_sub(1)
+            } else {
+                frames.floor() as u64
+            };
+            max = max.min(most);
+        }
+        if let Some(bytes) = profile.max_file_bytes {
+            max = max.min(frames_within(law, bytes));
+        }
+        Limits { profile, law, max_frames: max }
+    }
+
+    fn seconds(&self, frames: u64) -> f64 {
+        frames as f64 / f64::from(self.profile.sample_rate.max(1))
+    }
+
+    /// What is written, for people: "48 kHz 16-bit mono WAV".
+    fn describe(&self) -> String {
+        let khz = finish::round_for_people(f64::from(self.profile.sample_rate) / 1000.0);
+        match self.law {
+            None => format!("{khz} kHz 16-bit mono WAV"),
+            Some(_) => format!("{khz} kHz {} mono WAV", self.profile.codec.describe()),
+        }
+    }
+
+    /// The limit an output of `frames` breaks, for people, or `None`.
+    fn rule_broken(&self, frames: u64) -> Option<String> {
+        let wav_max = encode::max_samples(self.law);
+        if frames > wav_max {
+            return Some(format!(
+                "a {} holds at most {}",
+                self.describe(),
+                human_duration(self.seconds(wav_max))
+            ));
+        }
+        if let Some(rule) = self.profile.duration_rule_broken(self.seconds(frames)) {
+            return Some(rule);
+        }
+        let rule = self.profile.size_rule_broken(encode::wav_bytes(self.law, frames))?;
+        let fit = self.profile.max_file_bytes.map_or(0, |b| frames_within(self.law, b));
+        Some(format!(
+            "{rule}, which hold at most {} of {}",
+            human_duration(self.seconds(fit)),
+            self.describe()
+        ))
+    }
+
+    /// Why an output of `frames` cannot be written ("6 min 40 s long: Amazon Connect accepts
+    /// prompts shorter than 5 minutes"), or `None`.
+    fn breach(&self, frames: u64) -> Option<String> {
+        let rule = self.rule_broken(frames)?;
+        Some(format!("{} long: {rule}", human_duration(self.seconds(frames))))
+    }
+
+    /// Why writing stopped at [`Limits::max_frames`] when the whole length is not known.
+    fn cap_reason(&self) -> String {
+        let rule = self.rule_broken(self.max_frames.saturating_add(1)).unwrap_or_default();
+        format!("longer than {}: {rule}", human_duration(self.seconds(self.max_frames)))
+    }
+
+    /// Refuses an output of `frames` (known before writing) that breaks a limit.
+    fn judge(&self, frames: u64, input: &Path) -> Result<()> {
+        match self.breach(frames) {
+            Some(why) => Err(Error::new(input, Stage::Write, why)),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuses a source whose declared length gives an output that breaks a limit, before
+    /// anything is decoded.
+    fn judge_declared(&self, info: &SourceInfo, input: &Path) -> Result<()> {
+        match info.declared_frames {
+            Some(d) => self.judge(output_len(d, info.sample_rate, self.profile.sample_rate), input),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The most samples whose WAV in `law` takes at most `bytes`.
+fn frames_within(law: Option<G711>, bytes: u64) -> u64 {
+    let per = if law.is_some() { 1 } else { 2 };
+    let mut frames = bytes.saturating_sub(encode::wav_bytes(law, 0)) / per;
+    while frames > 0 && encode::wav_bytes(law, frames) > bytes {
+        frames -= 1;
+    }
+    frames
+}
+
 /// Converts `input` to `dest` for `profile`. The folder of `dest` must exist. Without
 /// `overwrite`, an existing `dest` is left alone and the conversion fails at the write stage.
 pub fn convert_file(
@@ -135,11 +261,31 @@ pub fn convert_via(
     settings: &Settings<'_>,
 ) -> Result<Converted> {
     let law = law_of(profile).map_err(|e| Error::new(dest, Stage::Write, e))?;
+    let limits = Limits::new(profile, law);
     if let Some(finish) = settings.finish.filter(|f| f.is_active()) {
         finish.validate().map_err(|e| Error::new(input, Stage::Resample, e))?;
-        return convert_finished(input, dest, work_dir, profile, settings, finish, law);
+        let source = Source::open(input, profile.sample_rate, settings.cancel)?;
+        let facts = facts_of(&source.info);
+        return convert_finished(source, dest, work_dir, profile, settings, finish, &limits)
+            .map_err(|e| e.with_facts(|| facts));
     }
     let decoder = Decoder::open(input)?;
+    let facts = facts_of(decoder.info());
+    convert_streamed(decoder, input, dest, work_dir, profile, settings, &limits)
+        .map_err(|e| e.with_facts(|| facts))
+}
+
+/// The path of [`convert_via`] without finishing: one pass, streamed.
+fn convert_streamed(
+    decoder: Decoder,
+    input: &Path,
+    dest: &Path,
+    work_dir: &Path,
+    profile: &Profile,
+    settings: &Settings<'_>,
+    limits: &Limits<'_>,
+) -> Result<Converted> {
+    limits.judge_declared(decoder.info(), input)?;
     let mut tmp = TempFile::create(work_dir).map_err(|e| write_err(dest, e))?;
     let target_rate = profile.sample_rate;
     let source_rate = decoder.info().sample_rate;
@@ -147,22 +293,29 @@ pub fn convert_via(
     let cancelled = || settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
     let interrupted = || Error::new(input, Stage::Decode, "interrupted");
 
-    let (stats, output_frames, clipped) = with_resampler(source_rate, target_rate, |resampler| {
-        let writer =
-            WavWriter::new(tmp.file(), target_rate, law).map_err(|e| write_err(dest, e))?;
-        if settings.two_threads {
-            run_pipelined(decoder, resampler, writer, &cancelled, input, dest)
-        } else {
-            run_inline(decoder, resampler, writer, &cancelled, input, dest)
-        }
-    })
-    .map_err(|e| Error::new(input, Stage::Resample, e))??;
+    let law = limits.law;
+    let (stats, output_frames, clipped, invalid) =
+        with_resampler(source_rate, target_rate, |resampler| {
+            let writer =
+                WavWriter::new(tmp.file(), target_rate, law).map_err(|e| write_err(dest, e))?;
+            let encoder = Encoder::new(writer, limits);
+            if settings.two_threads {
+                run_pipelined(decoder, resampler, encoder, &cancelled, input, dest)
+            } else {
+                run_inline(decoder, resampler, encoder, &cancelled, input, dest)
+            }
+        })
+        .map_err(|e| Error::new(input, Stage::Resample, e))??;
+    // Whatever the container said: the output as written keeps the limits (a minimum length
+    // can only be judged at the end).
+    limits.judge(output_frames, input)?;
 
     let mut warnings = Vec::new();
     if let Some(w) = extension_mismatch(input, &source.format) {
         warnings.push(w);
     }
     warnings.extend(source.warnings.iter().cloned());
+    warnings.extend(invalid.warning());
     if stats.bad_packets > 0 {
         warnings
             .push(format!("{} damaged packet(s) of {} skipped", stats.bad_packets, stats.packets));
@@ -236,6 +389,8 @@ struct Source<'a> {
     stats: Option<DecodeStats>,
     /// Channel statistics of the first decode (for the smart downmix).
     channels: ChannelStats,
+    /// Invalid samples of the first decode.
+    invalid: Invalid,
     /// The whole signal, when it fit.
     cache: Option<Vec<f32>>,
     /// Whether the signal may fit: false once it did not.
@@ -254,6 +409,7 @@ impl<'a> Source<'a> {
             info: decoder.info().clone(),
             stats: None,
             channels: ChannelStats::default(),
+            invalid: Invalid::default(),
             cache: None,
             cacheable: true,
             decoder: Some(decoder),
@@ -298,6 +454,7 @@ impl<'a> Source<'a> {
             None => Some(Vec::new()),
         };
         let mut channels = ChannelStats::default();
+        let mut invalid = Invalid::default();
         let (input, downmix, rate) = (self.input, self.downmix, self.rate);
         with_resampler(source_rate, rate, |resampler| {
             let mut mono = Vec::new();
@@ -322,7 +479,14 @@ impl<'a> Source<'a> {
                     channels.push(chunk.planes, chunk.frames);
                 }
                 mono.clear();
-                mix::to_mono_as(chunk.planes, chunk.speakers, chunk.frames, downmix, &mut mono);
+                mix::to_mono_as(
+                    chunk.planes,
+                    chunk.speakers,
+                    chunk.frames,
+                    downmix,
+                    &mut mono,
+                    &mut invalid,
+                );
                 resampler.push(&mono, &mut resampled);
                 if resampled.len() >= 32 * 1024 {
                     deliver(&mut resampled)?;
@@ -335,6 +499,7 @@ impl<'a> Source<'a> {
         if first {
             self.stats = Some(decoder.stats().clone());
             self.channels = channels;
+            self.invalid = invalid;
         }
         self.cacheable = cache.is_some();
         self.cache = cache;
@@ -380,9 +545,13 @@ fn measure(
     let dc = (finish.remove_dc || auto).then_some(m.dc);
     if let Some(mean) = dc {
         if auto {
+            let offset = if mean.abs() > 1.0 {
+                format!("{}100%", if mean > 0.0 { "over +" } else { "over -" })
+            } else {
+                format!("{:+.1}%", mean * 100.0)
+            };
             warnings.push(format!(
-                "DC offset of {:+.1}% of full scale removed (high-pass below {} Hz)",
-                mean * 100.0,
+                "DC offset of {offset} of full scale removed (high-pass below {} Hz)",
                 finish::DC_CUTOFF_HZ
             ));
         }
@@ -406,15 +575,16 @@ pub fn measure_loudness(
 }
 
 /// The target of `--match-loudness`: the median loudness of `inputs` (those that can be
-/// measured and are not silent), measured on `jobs` threads (0: one per core). `None` when no
-/// file has a loudness.
+/// measured and are not silent), measured on `jobs` threads (0: one per core), brought into the
+/// range of a loudness target (see [`finish::matched_target`]). `None` when no file has a
+/// loudness.
 pub fn batch_loudness_target(
     inputs: &[&Path],
     profile: &Profile,
     finish: &FinishOptions,
     jobs: usize,
     cancel: Option<&AtomicBool>,
-) -> Option<f64> {
+) -> Option<BatchTarget> {
     use rayon::prelude::*;
     let work = || {
         inputs
@@ -433,7 +603,20 @@ pub fn batch_loudness_target(
         Ok(pool) => pool.install(work),
         Err(_) => work(),
     };
-    finish::median(&values)
+    let median = finish::median(&values)?;
+    let (lufs, warning) = finish::matched_target(median);
+    Some(BatchTarget { lufs, median, warning })
+}
+
+/// The loudness every file of a `--match-loudness` batch is brought to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchTarget {
+    /// The target, LUFS: the median, within the range a target may have.
+    pub lufs: f64,
+    /// The batch's median loudness, LUFS.
+    pub median: f64,
+    /// When the median was out of range: the warning for every record.
+    pub warning: Option<String>,
 }
 
 /// What one render wrote, measured as written (after quantization and the codec).
@@ -449,15 +632,16 @@ fn render(
     source: &mut Source<'_>,
     plan: &Plan,
     file: &mut std::fs::File,
-    law: Option<G711>,
+    limits: &Limits<'_>,
     dest: &Path,
 ) -> Result<Rendered> {
+    let law = limits.law;
     use std::io::Seek;
     let rate = source.rate;
     file.set_len(0).map_err(|e| write_err(dest, e))?;
     file.seek(std::io::SeekFrom::Start(0)).map_err(|e| write_err(dest, e))?;
     let writer = WavWriter::new(&mut *file, rate, law).map_err(|e| write_err(dest, e))?;
-    let mut encoder = Encoder::new(writer);
+    let mut encoder = Encoder::new(writer, limits);
     let mut chain = finish::Render::new(plan, rate);
     let mut meter = finish::LoudnessMeter::new(rate);
     let mut done = Vec::new();
@@ -488,17 +672,20 @@ fn render(
 
 /// The finishing path of [`convert_via`]: measure, plan, render until the result is right.
 fn convert_finished(
-    input: &Path,
+    mut source: Source<'_>,
     dest: &Path,
     work_dir: &Path,
     profile: &Profile,
     settings: &Settings<'_>,
     finish: &FinishOptions,
-    law: Option<G711>,
+    limits: &Limits<'_>,
 ) -> Result<Converted> {
+    let (input, law) = (source.input, limits.law);
     let rate = profile.sample_rate;
-    let mut source = Source::open(input, rate, settings.cancel)?;
-    let mut tmp = TempFile::create(work_dir).map_err(|e| write_err(dest, e))?;
+    if finish.trim.is_none() {
+        // Without trimming the output is as long as the source says: judged before decoding.
+        limits.judge_declared(&source.info, input)?;
+    }
     let (m, dc, mut warnings) = measure(&mut source, finish, profile)?;
     let before = m.loudness;
 
@@ -514,7 +701,15 @@ fn convert_finished(
         },
         None => (0, m.frames),
     };
-    let fade = (finish.fade() / 1000.0 * f64::from(rate)).round() as u64;
+    // The output's length is known now, trimming done: judged before anything is written. A
+    // source that does not declare its length fails as it does without finishing ("longer than").
+    if source.info.declared_frames.is_none() && end - start > limits.max_frames {
+        return Err(Error::new(input, Stage::Write, limits.cap_reason()));
+    }
+    limits.judge(end - start, input)?;
+    let mut tmp = TempFile::create(work_dir).map_err(|e| write_err(dest, e))?;
+    let (fade, shortened) = finish::fade_len(finish.fade(), end - start, rate);
+    warnings.extend(shortened);
     let target = finish.loudness;
     let ceiling = finish.ceiling();
     if target.is_some() || finish.match_loudness {
@@ -544,7 +739,7 @@ fn convert_finished(
     let mut renders = 0;
     let (plan, outcome) = loop {
         let plan = Plan { start, end, gain_db, limit_dbtp: limit, fade, dc };
-        let outcome = render(&mut source, &plan, tmp.file(), law, dest)?;
+        let outcome = render(&mut source, &plan, tmp.file(), limits, dest)?;
         renders += 1;
         let over = match (ceiling, outcome.after.true_peak) {
             (Some(c), Some(tp)) if tp > c => Some((c, tp - c)),
@@ -558,7 +753,7 @@ fn convert_finished(
             }
             // Out of tries with peaks still over: plain gain brings them under.
             let plan = Plan { gain_db: gain_db - excess - 0.1, ..plan };
-            let outcome = render(&mut source, &plan, tmp.file(), law, dest)?;
+            let outcome = render(&mut source, &plan, tmp.file(), limits, dest)?;
             renders += 1;
             break (plan, outcome);
         }
@@ -586,7 +781,7 @@ fn convert_finished(
             match least {
                 Some((g, _, lim)) if g < gain_db => {
                     let plan = Plan { gain_db: g, limit_dbtp: lim, ..plan };
-                    let outcome = render(&mut source, &plan, tmp.file(), law, dest)?;
+                    let outcome = render(&mut source, &plan, tmp.file(), limits, dest)?;
                     renders += 1;
                     break (plan, outcome);
                 }
@@ -610,16 +805,23 @@ fn convert_finished(
         && (t - l).abs() > LOUDNESS_WARNING_LU
     {
         let why = match ceiling {
-            Some(c) if t > l => format!(": the {c} dBTP true-peak ceiling allows no more"),
+            Some(c) if t > l => format!(
+                ": the {} dBTP true-peak ceiling allows no more",
+                finish::round_for_people(c)
+            ),
             _ => String::new(),
         };
-        warnings.push(format!("reached {l:.1} LUFS, not the {t} LUFS asked{why}"));
+        warnings.push(format!(
+            "reached {l:.1} LUFS, not the {} LUFS asked{why}",
+            finish::round_for_people(t)
+        ));
     }
     let stats = source.stats.clone().unwrap_or_default();
     if let Some(w) = extension_mismatch(input, &source.info.format) {
         warnings.insert(0, w);
     }
     warnings.extend(source.info.warnings.iter().cloned());
+    warnings.extend(source.invalid.warning());
     if stats.bad_packets > 0 {
         warnings
             .push(format!("{} damaged packet(s) of {} skipped", stats.bad_packets, stats.packets));
@@ -630,6 +832,7 @@ fn convert_finished(
     if settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
         return Err(Error::new(input, Stage::Decode, "interrupted"));
     }
+    limits.judge(outcome.frames, input)?;
     publish(tmp, dest, settings.overwrite)?;
     let seconds = |frames: u64| frames as f64 / f64::from(rate.max(1));
     let report = FinishReport {
@@ -653,8 +856,9 @@ fn convert_finished(
     })
 }
 
-/// What the pipeline hands back: decoding statistics, frames written, samples clipped.
-type Outcome = (DecodeStats, u64, u64);
+/// What the pipeline hands back: decoding statistics, frames written, samples clipped, invalid
+/// samples met.
+type Outcome = (DecodeStats, u64, u64, Invalid);
 
 /// Resampled samples are handed to the encoder in batches of this many (64 KB of output).
 const WRITE_BATCH: usize = 32 * 1024;
@@ -671,21 +875,35 @@ const IN_FLIGHT: usize = 4;
 /// resampling threads they keep two cores busy.
 const DECODE_THREADS: usize = 2;
 
-/// Quantizes and writes resampled samples.
+/// Quantizes and writes resampled samples, stopping at the output's limits.
 struct Encoder<W: std::io::Write + std::io::Seek> {
     writer: WavWriter<W>,
     quantizer: Quantizer,
     pcm: Vec<i16>,
+    /// The most frames that may be written ([`Limits::max_frames`]).
+    max_frames: u64,
+    /// Why no more may be written.
+    over: String,
 }
 
 impl<W: std::io::Write + std::io::Seek> Encoder<W> {
-    fn new(writer: WavWriter<W>) -> Self {
-        Encoder { writer, quantizer: Quantizer::new(), pcm: Vec::new() }
+    fn new(writer: WavWriter<W>, limits: &Limits<'_>) -> Self {
+        Encoder {
+            writer,
+            quantizer: Quantizer::new(),
+            pcm: Vec::new(),
+            max_frames: limits.max_frames,
+            over: limits.cap_reason(),
+        }
     }
 
     /// Quantizes and writes `samples`; returns the 16-bit values, as quantized (before a G.711
-    /// codec: see [`G711::round_trip`]).
+    /// codec: see [`G711::round_trip`]). Fails, writing nothing more, when they would take the
+    /// output past its limits.
     fn write(&mut self, samples: &[f32], dest: &Path) -> Result<&[i16]> {
+        if self.writer.samples().saturating_add(samples.len() as u64) > self.max_frames {
+            return Err(Error::new(dest, Stage::Write, self.over.clone()));
+        }
         self.pcm.clear();
         self.quantizer.quantize(samples, &mut self.pcm);
         self.writer.write(&self.pcm).map_err(|e| write_err(dest, e))?;
@@ -705,19 +923,20 @@ impl<W: std::io::Write + std::io::Seek> Encoder<W> {
 fn run_inline<W: std::io::Write + std::io::Seek>(
     mut decoder: Decoder,
     resampler: &mut Resampler,
-    writer: WavWriter<W>,
+    mut encoder: Encoder<W>,
     cancelled: &dyn Fn() -> bool,
     input: &Path,
     dest: &Path,
 ) -> Result<Outcome> {
-    let mut encoder = Encoder::new(writer);
     let (mut mono, mut resampled) = (Vec::new(), Vec::new());
+    let mut invalid = Invalid::default();
     while let Some(chunk) = decoder.next_chunk()? {
         if cancelled() {
             return Err(Error::new(input, Stage::Decode, "interrupted"));
         }
         mono.clear();
-        mix::to_mono(chunk.planes, chunk.speakers, chunk.frames, &mut mono);
+        let (planes, speakers, frames) = (chunk.planes, chunk.speakers, chunk.frames);
+        mix::to_mono_as(planes, speakers, frames, Downmix::Standard, &mut mono, &mut invalid);
         resampler.push(&mono, &mut resampled);
         if resampled.len() >= WRITE_BATCH {
             encoder.write(&resampled, dest)?;
@@ -727,7 +946,7 @@ fn run_inline<W: std::io::Write + std::io::Seek>(
     resampler.finish(&mut resampled);
     encoder.write(&resampled, dest)?;
     let (frames, clipped) = encoder.finish(dest)?;
-    Ok((decoder.stats().clone(), frames, clipped))
+    Ok((decoder.stats().clone(), frames, clipped, invalid))
 }
 
 /// A pipeline of threads joined by bounded channels that pass buffers back and forth (nothing
@@ -737,7 +956,7 @@ fn run_inline<W: std::io::Write + std::io::Seek>(
 fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
     mut decoder: Decoder,
     resampler: &mut Resampler,
-    writer: WavWriter<W>,
+    encoder: Encoder<W>,
     cancelled: &(dyn Fn() -> bool + Sync),
     input: &Path,
     dest: &Path,
@@ -758,10 +977,21 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
             // batches so the threads synchronize a few hundred times a minute of audio, not
             // thousands.
             let mut mono: Vec<f32> = Vec::new();
+            let mut invalid = Invalid::default();
             while !cancelled() {
                 match decoder.next_chunk() {
                     Ok(Some(chunk)) => {
-                        mix::to_mono(chunk.planes, chunk.speakers, chunk.frames, &mut mono);
+                        let (planes, speakers, frames) =
+                            (chunk.planes, chunk.speakers, chunk.frames);
+                        let standard = Downmix::Standard;
+                        mix::to_mono_as(
+                            planes,
+                            speakers,
+                            frames,
+                            standard,
+                            &mut mono,
+                            &mut invalid,
+                        );
                         if mono.len() < DECODE_BATCH {
                             continue;
                         }
@@ -789,18 +1019,17 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
                     break;
                 }
             }
-            decoder.stats().clone()
+            (decoder.stats().clone(), invalid)
         });
         // Quantizing and writing get a thread of their own only when decoding is cheap; after
         // a costly decoder (MP3, FLAC, Vorbis, Opus) a third busy thread on two cores would only
         // take time from the decoder, the slowest stage.
         let mut inline: Option<Encoder<W>> = None;
-        let mut writer = Some(writer);
+        let mut encoder = Some(encoder);
         let writing = if separate_writer {
-            let writer = writer.take();
+            let encoder = encoder.take();
             Some(scope.spawn(move || {
-                let Some(writer) = writer else { return Err(internal()) };
-                let mut encoder = Encoder::new(writer);
+                let Some(mut encoder) = encoder else { return Err(internal()) };
                 for samples in out_rx {
                     encoder.write(&samples, dest)?;
                     let _ = out_back_tx.send(samples);
@@ -808,7 +1037,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
                 encoder.finish(dest)
             }))
         } else {
-            inline = writer.take().map(Encoder::new);
+            inline = encoder.take();
             None
         };
 
@@ -862,7 +1091,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
             }
         }
         drop(out_tx);
-        let stats = decoding.join().map_err(|_| internal())?;
+        let (stats, invalid) = decoding.join().map_err(|_| internal())?;
         let written = match writing {
             Some(handle) => handle.join().map_err(|_| internal())?,
             None => match inline.take() {
@@ -872,7 +1101,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
         };
         result?;
         let (frames, clipped) = written?;
-        Ok((stats, frames, clipped))
+        Ok((stats, frames, clipped, invalid))
     })
 }
 
@@ -917,7 +1146,55 @@ fn extension_mismatch(input: &Path, format: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resample::output_len;
+
+    #[test]
+    fn limits_know_the_wav_size_and_every_profile_before_writing() {
+        // Issue 11: 13 hours at 48 kHz is past what a 16-bit WAV holds (4 GiB).
+        let ct = Limits::new(&crate::profile::CHANNELTALK, None);
+        assert_eq!(ct.max_frames, encode::MAX_SAMPLES);
+        assert_eq!(
+            ct.breach(13 * 3600 * 48_000).as_deref(),
+            Some("13 h 0 min long: a 48 kHz 16-bit mono WAV holds at most 12 h 25 min")
+        );
+        assert_eq!(
+            ct.cap_reason(),
+            "longer than 12 h 25 min: a 48 kHz 16-bit mono WAV holds at most 12 h 25 min"
+        );
+        // Every profile: the most frames allowed pass, one more does not, and what is allowed
+        // is what `check` accepts of the file written.
+        for p in crate::profile::PROFILES {
+            let Ok(law) = law_of(p) else { panic!("{}", p.name) };
+            let l = Limits::new(p, law);
+            assert_eq!(l.breach(l.max_frames), None, "{}", p.name);
+            assert!(l.breach(l.max_frames + 1).is_some(), "{}", p.name);
+            let seconds = l.max_frames as f64 / f64::from(p.sample_rate);
+            assert_eq!(p.duration_breach(seconds), None, "{}", p.name);
+            assert_eq!(p.size_breach(encode::wav_bytes(law, l.max_frames)), None, "{}", p.name);
+        }
+        let amazon = Limits::new(&crate::profile::AMAZON_CONNECT, Some(G711::Mulaw));
+        assert_eq!(amazon.max_frames, 300 * 8000 - 1);
+        let teams = Limits::new(&crate::profile::TEAMS, None);
+        assert_eq!(teams.max_frames, (5_000_000 - 44) / 2);
+        assert!(teams.breach(160 * 16_000).unwrap().starts_with(
+            "2 min 40 s long: Microsoft Teams accepts files of at most 5 MB (5000000 bytes), \
+             which hold at most 2 min 36.2 s of 16 kHz 16-bit mono WAV"
+        ));
+    }
+
+    #[test]
+    fn the_encoder_stops_at_the_limit() {
+        let short = Profile { max_duration_s: Some(0.001), ..crate::profile::CHANNELTALK };
+        let limits = Limits::new(&short, None);
+        assert_eq!(limits.max_frames, 48);
+        let writer = WavWriter::new(std::io::Cursor::new(Vec::new()), 48_000, None).unwrap();
+        let mut e = Encoder::new(writer, &limits);
+        let dest = Path::new("x.wav");
+        assert!(e.write(&[0.0; 40], dest).is_ok());
+        let err = e.write(&[0.0; 9], dest).unwrap_err();
+        assert_eq!(err.stage, Stage::Write);
+        assert!(err.reason().starts_with("longer than 0 s: Channel Talk accepts prompts"), "{err}");
+        assert_eq!(e.writer.samples(), 40);
+    }
 
     /// Every committed fixture format through the library: the output has the documented
     /// length and the plain header, and the report matches the file.

@@ -274,6 +274,20 @@ pub fn g711_header(law: G711, rate: u32, frames: u32) -> [u8; 58] {
 /// The largest number of G.711 samples a WAV file can hold (its sizes are 32-bit).
 pub const MAX_G711_SAMPLES: u64 = u32::MAX as u64 - 52;
 
+/// The size in bytes of the mono WAV of `frames` samples [`WavWriter`] writes: 16-bit PCM when
+/// `law` is `None`, else G.711 (its pad byte included).
+pub fn wav_bytes(law: Option<G711>, frames: u64) -> u64 {
+    match law {
+        None => 44 + 2 * frames,
+        Some(_) => 58 + frames + frames % 2,
+    }
+}
+
+/// The most samples a mono WAV in `law` (16-bit PCM for `None`) can hold: its sizes are 32-bit.
+pub fn max_samples(law: Option<G711>) -> u64 {
+    if law.is_some() { MAX_G711_SAMPLES } else { MAX_SAMPLES }
+}
+
 /// Writes a mono WAV, 16-bit PCM or G.711: the header ([`pcm16_header`] or [`g711_header`]),
 /// then the samples, coded on the way (two bytes each, or one G.711 code); the sizes (and
 /// G.711's fact count and pad byte) are written by [`WavWriter::finish`].
@@ -302,7 +316,7 @@ impl<W: Write + Seek> WavWriter<W> {
     /// Appends 16-bit samples (each coded as the nearest G.711 value for a G.711 file). Fails
     /// with `FileTooLarge` past the 4 GB a WAV can hold.
     pub fn write(&mut self, samples: &[i16]) -> io::Result<()> {
-        let max = if self.law.is_some() { MAX_G711_SAMPLES } else { MAX_SAMPLES };
+        let max = max_samples(self.law);
         if self.samples + samples.len() as u64 > max {
             return Err(io::Error::new(
                 io::ErrorKind::FileTooLarge,
@@ -399,6 +413,19 @@ mod tests {
         Quantizer::new().quantize(&input, &mut a);
         Quantizer::new().quantize(&input, &mut b);
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn wav_bytes_is_what_the_writer_writes() {
+        for law in [None, Some(G711::Mulaw)] {
+            for n in [0usize, 1, 2, 7] {
+                let mut w = WavWriter::new(std::io::Cursor::new(Vec::new()), 8000, law).unwrap();
+                w.write(&vec![100; n]).unwrap();
+                let bytes = w.finish().unwrap().into_inner();
+                assert_eq!(bytes.len() as u64, wav_bytes(law, n as u64), "{law:?} {n}");
+            }
+            assert!(wav_bytes(law, max_samples(law)) <= u64::from(u32::MAX) + 8);
+        }
     }
 
     #[test]

@@ -32,6 +32,22 @@ impl fmt::Display for Stage {
     }
 }
 
+/// What was known about the source when a conversion failed (plain data, for the report: a
+/// failed record still says what the file was).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    /// The container found from the content.
+    pub format: Option<String>,
+    /// The codec of the audio track.
+    pub codec: Option<String>,
+    /// The source sample rate in Hz.
+    pub sample_rate: Option<u32>,
+    /// The source's channel count.
+    pub channels: Option<u16>,
+    /// The source's duration in seconds, when the file declares it.
+    pub duration_s: Option<f64>,
+}
+
 /// A failure to convert one file.
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {stage}: {message}", path.display())]
@@ -45,12 +61,20 @@ pub struct Error {
     /// The underlying error, when there is one.
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// What was known about the source when it failed (after probing), if anything.
+    pub facts: Option<Box<Facts>>,
 }
 
 impl Error {
     /// A new error without an underlying cause.
     pub fn new(path: &Path, stage: Stage, message: impl Into<String>) -> Self {
-        Error { path: path.to_path_buf(), stage, message: message.into(), source: None }
+        Error {
+            path: path.to_path_buf(),
+            stage,
+            message: message.into(),
+            source: None,
+            facts: None,
+        }
     }
 
     /// A new error wrapping an underlying cause (kept for `source()`, not repeated in the text).
@@ -65,7 +89,16 @@ impl Error {
             stage,
             message: message.into(),
             source: Some(Box::new(source)),
+            facts: None,
         }
+    }
+
+    /// The same error, carrying `facts` unless it carries some already.
+    pub fn with_facts(mut self, facts: impl FnOnce() -> Facts) -> Self {
+        if self.facts.is_none() {
+            self.facts = Some(Box::new(facts()));
+        }
+        self
     }
 
     /// The message alone, without path and stage: what a report's `error` field holds.

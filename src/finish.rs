@@ -16,6 +16,8 @@
 //!   sound above it is kept, with a pad on either side. The measurement keeps a bounded summary
 //!   (record levels), not the signal, so any length is trimmed in bounded memory.
 //! - Fades are raised-cosine ramps ending on an exact zero: a finished file starts and ends at 0.
+//!   Each fade is at most [`MAX_FADE_SHARE`] of the output's length ([`fade_len`]): a long fade
+//!   on a short prompt is shortened (and the record says so), never allowed to fade it away.
 //! - DC removal is a 2nd-order Butterworth high-pass at [`DC_CUTOFF_HZ`], started in the steady
 //!   state of the file's measured mean, so it adds no transient at the start.
 //!
@@ -42,6 +44,61 @@ pub const LIMITER_LOOKAHEAD_S: f64 = 0.004;
 pub const LIMITER_RELEASE_S: f64 = 0.060;
 /// The duration of one R128 gating block (s): shorter files are measured as one block.
 pub const GATING_BLOCK_S: f64 = 0.4;
+/// The lowest loudness target (LUFS).
+pub const MIN_TARGET_LUFS: f64 = -70.0;
+/// The highest loudness target (LUFS).
+pub const MAX_TARGET_LUFS: f64 = 0.0;
+/// The largest share of the output's length each fade (in, and out) may take: a quarter, so at
+/// least half of a prompt always plays at full level.
+pub const MAX_FADE_SHARE: f64 = 0.25;
+
+/// The fade for an output of `len` samples at `rate` Hz when `ms` is asked: the samples of each
+/// fade, at most [`MAX_FADE_SHARE`] of `len`, and the warning for the record when it had to be
+/// shortened.
+pub fn fade_len(ms: f64, len: u64, rate: u32) -> (u64, Option<String>) {
+    let asked = (ms.max(0.0) / 1000.0 * f64::from(rate)).round() as u64;
+    let most = (len as f64 * MAX_FADE_SHARE).floor() as u64;
+    if asked <= most {
+        return (asked, None);
+    }
+    let seconds = |n: u64| n as f64 / f64::from(rate.max(1));
+    let warning = format!(
+        "the {} ms fade was shortened to {} ms: a fade may take at most a quarter of the prompt \
+         ({} long)",
+        round_for_people(ms),
+        round_for_people(seconds(most) * 1000.0),
+        crate::profile::human_duration(seconds(len))
+    );
+    (most, Some(warning))
+}
+
+/// A number for a message: at most one decimal, no trailing `.0`, no `-0`.
+pub fn round_for_people(v: f64) -> String {
+    if !v.is_finite() {
+        return "an invalid number".to_string();
+    }
+    let s = format!("{:.1}", v);
+    let s = s.strip_suffix(".0").unwrap_or(&s).to_string();
+    if s == "-0" { "0".to_string() } else { s }
+}
+
+/// The target of `--match-loudness`: a batch's median loudness, brought into the range a target
+/// may have ([`MIN_TARGET_LUFS`] to [`MAX_TARGET_LUFS`]); when it had to be, the warning each
+/// record gets.
+pub fn matched_target(median: f64) -> (f64, Option<String>) {
+    let target = median.clamp(MIN_TARGET_LUFS, MAX_TARGET_LUFS);
+    if target == median {
+        return (target, None);
+    }
+    let warning = format!(
+        "the batch's median loudness is {} LUFS, beyond the {} LUFS a target may have: \
+         matched to {} LUFS instead",
+        round_for_people(median),
+        if median > MAX_TARGET_LUFS { "highest" } else { "lowest" },
+        round_for_people(target)
+    );
+    (target, Some(warning))
+}
 
 /// What to do to each file after resampling. The default does nothing.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -57,7 +114,8 @@ pub struct FinishOptions {
     /// Trim leading and trailing silence.
     pub trim: Option<Trim>,
     /// Fade in and out over this many milliseconds. Unset: [`DEFAULT_FADE_MS`] when trimming,
-    /// no fade otherwise.
+    /// no fade otherwise. Each fade takes at most a quarter of the output ([`MAX_FADE_SHARE`]);
+    /// a longer one is shortened, with a warning.
     pub fade_ms: Option<f64>,
     /// Remove DC offset (high-pass below 20 Hz). Finishing also does it unasked when the
     /// offset is one `check` flags (the profile's `max_dc_offset`).
@@ -118,11 +176,14 @@ impl FinishOptions {
             if v.is_finite() && (lo..=hi).contains(&v) {
                 Ok(())
             } else {
-                Err(format!("{what} must be between {lo} and {hi} {unit}, not {v}"))
+                Err(format!(
+                    "{what} must be between {lo} and {hi} {unit}, not {}",
+                    round_for_people(v)
+                ))
             }
         };
         if let Some(l) = self.loudness {
-            within("the loudness target", l, -70.0, 0.0, "LUFS")?;
+            within("the loudness target", l, MIN_TARGET_LUFS, MAX_TARGET_LUFS, "LUFS")?;
         }
         if let Some(c) = self.true_peak {
             within("the true-peak ceiling", c, -30.0, 0.0, "dBTP")?;
@@ -760,6 +821,33 @@ mod tests {
         let mut m = LoudnessMeter::new(rate);
         m.push(x);
         m.finish().true_peak.unwrap_or(-200.0)
+    }
+
+    #[test]
+    fn fades_take_at_most_a_quarter_and_say_so() {
+        // Issue 11: 5000 ms on a 2.9 s prompt at 48 kHz: a quarter of it, with a warning.
+        let len = 139_200;
+        let (fade, why) = fade_len(5000.0, len, 48_000);
+        assert_eq!(fade, 34_800);
+        let why = why.unwrap();
+        assert!(why.contains("5000 ms fade was shortened to 725 ms"), "{why}");
+        assert!(why.contains("2.9 s"), "{why}");
+        assert_eq!(fade_len(5.0, len, 48_000), (240, None));
+        assert_eq!(fade_len(0.0, 0, 48_000), (0, None));
+    }
+
+    #[test]
+    fn a_batch_target_beyond_the_range_is_clamped_and_numbers_are_rounded() {
+        let (t, why) = matched_target(6.958667152968579);
+        assert_eq!(t, 0.0);
+        let why = why.unwrap();
+        assert!(why.contains("7 LUFS") && why.contains("matched to 0 LUFS"), "{why}");
+        assert!(!why.contains("6.958"), "{why}");
+        assert_eq!(matched_target(-80.04).0, -70.0);
+        assert_eq!(matched_target(-23.0), (-23.0, None));
+        let bad = FinishOptions { loudness: Some(6.958667152968579), ..FinishOptions::default() };
+        let msg = bad.validate().unwrap_err();
+        assert!(msg.ends_with("not 7"), "{msg}");
     }
 
     #[test]

@@ -7,6 +7,11 @@
 //!   1/2, the LFE channel 0 (dropped). The weights are divided by their sum, so the mix is a
 //!   weighted average: it can never exceed the loudest input channel and cannot clip.
 //! - Channels without a known position (discrete channels) are averaged with equal weights.
+//! - Samples that are not finite numbers (NaN, infinities: float sources can hold anything) are
+//!   cleaned per channel before mixing: each is taken as 0 (silence) in its own channel, so one
+//!   broken channel never silences or swamps the others; [`Invalid`] counts them per channel for
+//!   a warning. The smart downmix sees such a channel as silent where it is invalid.
+//! - What the resampler gets is always finite and bounded by [`MAX_MAGNITUDE`].
 //! - Smart downmix (asked for, as it needs the whole file's statistics first: [`ChannelStats`]):
 //!   a stereo file whose one channel is silent or [`ONE_SIDED_DB`] below the other is taken from
 //!   the live channel at full level (the average would be 6 dB quieter), and an anti-phase pair
@@ -62,14 +67,73 @@ pub fn weights(speakers: &[Speaker]) -> Vec<f32> {
 /// NaN and infinities included; what the resampler gets is always finite and bounded.
 pub const MAX_MAGNITUDE: f32 = 16.0;
 
-/// Mixes `frames` frames of the planar channels to mono, appending to `out`. NaN becomes 0
-/// and every value is bounded by [`MAX_MAGNITUDE`].
-pub fn to_mono(planes: &[Vec<f32>], speakers: &[Speaker], frames: usize, out: &mut Vec<f32>) {
-    let start = out.len();
-    mix_into(planes, speakers, frames, out);
-    for x in &mut out[start..] {
-        // `clamp` keeps NaN, so NaN is mapped first; infinities clamp like any large value.
-        *x = if x.is_nan() { 0.0 } else { x.clamp(-MAX_MAGNITUDE, MAX_MAGNITUDE) };
+/// Mixes `frames` frames of the planar channels to mono, appending to `out`. Non-finite samples
+/// are taken as 0 in their channel before mixing and every value is bounded by
+/// [`MAX_MAGNITUDE`]; returns how many samples were not finite.
+pub fn to_mono(
+    planes: &[Vec<f32>],
+    speakers: &[Speaker],
+    frames: usize,
+    out: &mut Vec<f32>,
+) -> u64 {
+    let mut invalid = Invalid::default();
+    to_mono_as(planes, speakers, frames, Downmix::Standard, out, &mut invalid);
+    invalid.total()
+}
+
+/// Samples that were not finite numbers (NaN, infinities), per channel, replaced by 0 before
+/// mixing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Invalid {
+    per_channel: Vec<u64>,
+    frames: u64,
+}
+
+impl Invalid {
+    /// All invalid samples found.
+    pub fn total(&self) -> u64 {
+        self.per_channel.iter().sum()
+    }
+
+    /// The invalid samples of channel `c`.
+    pub fn in_channel(&self, c: usize) -> u64 {
+        self.per_channel.get(c).copied().unwrap_or(0)
+    }
+
+    /// A warning for people when there were any: which channels, how much of them.
+    pub fn warning(&self) -> Option<String> {
+        let total = self.total();
+        if total == 0 {
+            return None;
+        }
+        let n = self.per_channel.len();
+        let name = |c: usize| match (n, c) {
+            (1, _) => "the audio".to_string(),
+            (2, 0) => "the left channel".to_string(),
+            (2, _) => "the right channel".to_string(),
+            (_, c) => format!("channel {}", c + 1),
+        };
+        let parts: Vec<String> = self
+            .per_channel
+            .iter()
+            .enumerate()
+            .filter(|&(_, &k)| k > 0)
+            .map(|(c, &k)| {
+                let share = if self.frames > 0 { k as f64 / self.frames as f64 } else { 0.0 };
+                let how_much = if k == self.frames {
+                    "all of it".to_string()
+                } else if share >= 0.001 {
+                    format!("{:.1}% of it", share * 100.0)
+                } else {
+                    format!("{k} sample(s)")
+                };
+                format!("{} ({how_much})", name(c))
+            })
+            .collect();
+        Some(format!(
+            "invalid samples (not numbers, or infinite) in {}: taken as silence",
+            parts.join(", ")
+        ))
     }
 }
 
@@ -83,24 +147,47 @@ pub enum Downmix {
     Channel(usize),
 }
 
-/// Mixes like [`to_mono`], or takes one channel for [`Downmix::Channel`] (with the same taming of
-/// NaN and huge values).
+/// Mixes by the standard rule, or takes one channel for [`Downmix::Channel`], appending to
+/// `out`: non-finite samples are taken as 0 in their own channel first (and counted in
+/// `invalid`), and every value is bounded by [`MAX_MAGNITUDE`].
 pub fn to_mono_as(
     planes: &[Vec<f32>],
     speakers: &[Speaker],
     frames: usize,
     downmix: Downmix,
     out: &mut Vec<f32>,
+    invalid: &mut Invalid,
 ) {
-    match downmix {
-        Downmix::Channel(c) if c < planes.len() => {
-            out.extend(
-                planes[c][..frames].iter().map(|&x| {
-                    if x.is_nan() { 0.0 } else { x.clamp(-MAX_MAGNITUDE, MAX_MAGNITUDE) }
-                }),
-            );
+    if invalid.per_channel.len() < planes.len() {
+        invalid.per_channel.resize(planes.len(), 0);
+    }
+    invalid.frames += frames as u64;
+    // The common case, every sample finite, costs one scan; only a channel that has invalid
+    // samples is copied and cleaned.
+    let mut cleaned: Option<Vec<Vec<f32>>> = None;
+    for (c, plane) in planes.iter().enumerate() {
+        let plane = &plane[..frames];
+        if plane.iter().all(|x| x.is_finite()) {
+            continue;
         }
-        _ => to_mono(planes, speakers, frames, out),
+        let bad = plane.iter().filter(|x| !x.is_finite()).count() as u64;
+        invalid.per_channel[c] += bad;
+        let copies = cleaned.get_or_insert_with(|| planes.to_vec());
+        for x in &mut copies[c][..frames] {
+            if !x.is_finite() {
+                *x = 0.0;
+            }
+        }
+    }
+    let planes = cleaned.as_deref().unwrap_or(planes);
+    let start = out.len();
+    match downmix {
+        Downmix::Channel(c) if c < planes.len() => out.extend_from_slice(&planes[c][..frames]),
+        _ => mix_into(planes, speakers, frames, out),
+    }
+    for x in &mut out[start..] {
+        // Finite sums of finite values; `clamp` also maps an overflow to infinity to the bound.
+        *x = if x.is_nan() { 0.0 } else { x.clamp(-MAX_MAGNITUDE, MAX_MAGNITUDE) };
     }
 }
 
@@ -258,12 +345,49 @@ mod tests {
     fn non_finite_values_are_tamed() {
         let planes = vec![vec![f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e30, 0.5]];
         let mut out = Vec::new();
-        to_mono(&planes, &[Speaker::FrontCenter], 5, &mut out);
-        assert_eq!(out, vec![0.0, MAX_MAGNITUDE, -MAX_MAGNITUDE, MAX_MAGNITUDE, 0.5]);
+        assert_eq!(to_mono(&planes, &[Speaker::FrontCenter], 5, &mut out), 3);
+        assert_eq!(out, vec![0.0, 0.0, 0.0, MAX_MAGNITUDE, 0.5]);
         let stereo = vec![vec![f32::INFINITY], vec![f32::NEG_INFINITY]];
         out.clear();
         to_mono(&stereo, &[Speaker::FrontLeft, Speaker::FrontRight], 1, &mut out);
         assert_eq!(out, vec![0.0]);
+    }
+
+    #[test]
+    fn one_invalid_channel_does_not_silence_the_other() {
+        // Issue 11: left all NaN, right a full-scale sine: the mix is the right channel's half
+        // (the average with a silent channel), not silence; the warning names the channel.
+        let right: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.05).sin()).collect();
+        let planes = vec![vec![f32::NAN; 1000], right.clone()];
+        let speakers = [Speaker::FrontLeft, Speaker::FrontRight];
+        let mut invalid = Invalid::default();
+        let mut out = Vec::new();
+        to_mono_as(&planes, &speakers, 1000, Downmix::Standard, &mut out, &mut invalid);
+        for (o, r) in out.iter().zip(&right) {
+            assert_eq!(*o, r * 0.5);
+        }
+        assert_eq!((invalid.in_channel(0), invalid.in_channel(1)), (1000, 0));
+        let w = invalid.warning().unwrap();
+        assert!(w.contains("the left channel (all of it)") && w.contains("silence"), "{w}");
+        // The smart downmix sees the invalid channel as silent and takes the other.
+        let mut s = ChannelStats::default();
+        s.push(&planes, 1000);
+        assert_eq!(s.decide().0, Downmix::Channel(1));
+        out.clear();
+        to_mono_as(&planes, &speakers, 1000, Downmix::Channel(1), &mut out, &mut invalid);
+        assert_eq!(out, right);
+        // A few bad samples in a 5.1 file: only those samples of that channel are zeroed.
+        let mut planes = vec![vec![0.5f32; 4]; 6];
+        planes[2][1] = f32::NAN;
+        let mut invalid = Invalid::default();
+        out.clear();
+        use Speaker::*;
+        let layout = [FrontLeft, FrontRight, FrontCenter, Lfe, Surround, Surround];
+        to_mono_as(&planes, &layout, 4, Downmix::Standard, &mut out, &mut invalid);
+        assert!(out.iter().all(|x| x.is_finite()));
+        assert!((out[0] - 0.5).abs() < 1e-6 && out[1] < 0.5 && out[1] > 0.2, "{out:?}");
+        let w = invalid.warning().unwrap();
+        assert!(w.contains("channel 3 (25.0% of it)"), "{w}");
     }
 
     #[test]
@@ -313,6 +437,7 @@ mod tests {
             8000,
             Downmix::Channel(1),
             &mut out,
+            &mut Invalid::default(),
         );
         assert_eq!(out, voice);
     }

@@ -9,6 +9,10 @@
 //! `genesys`) require what `convert` writes for them; where a platform accepts more (Teams takes
 //! stereo and 8 or 32-bit too), `check` still asks for that one format, so a file that passes
 //! is one the platform takes.
+//!
+//! The judgement of a prompt's length and size against a profile's limits is made here, once
+//! ([`Profile::duration_breach`], [`Profile::size_breach`]), for both `check` (the file as it is)
+//! and `convert` (the file it would write, judged before writing when the length is known).
 
 use crate::check::{Code, Severity};
 
@@ -42,6 +46,8 @@ pub struct Profile {
     pub min_duration_s: Option<f64>,
     /// The longest duration accepted, in seconds.
     pub max_duration_s: Option<f64>,
+    /// Whether a prompt of exactly `max_duration_s` is refused ("less than five minutes").
+    pub max_duration_exclusive: bool,
     /// The largest file accepted, in bytes.
     pub max_file_bytes: Option<u64>,
     /// Thresholds of the content checks (silence, clipping, DC offset).
@@ -140,6 +146,7 @@ pub const CHANNELTALK: Profile = Profile {
     max_name_bytes: crate::names::MAX_NAME_BYTES,
     min_duration_s: None,
     max_duration_s: None,
+    max_duration_exclusive: false,
     max_file_bytes: None,
     content: DEFAULT_CONTENT,
     severities: &[],
@@ -169,6 +176,7 @@ pub const AMAZON_CONNECT: Profile = Profile {
     codec: Codec::Mulaw,
     // Less than five minutes, less than 50 MB (counted in the smaller unit, 10^6 bytes).
     max_duration_s: Some(300.0),
+    max_duration_exclusive: true,
     max_file_bytes: Some(49_999_999),
     sources: Sources {
         format: "Amazon Connect Administrator Guide, Flow block: Play prompt \
@@ -364,15 +372,139 @@ impl Profile {
         ]
     }
 
+    /// Why a prompt of `seconds` breaks this profile's duration limits, for people ("6 min 40 s
+    /// long: Amazon Connect accepts prompts shorter than 5 minutes"); `None` when it keeps them.
+    /// `check` and `convert` both judge by this.
+    pub fn duration_breach(&self, seconds: f64) -> Option<String> {
+        let rule = self.duration_rule_broken(seconds)?;
+        Some(format!("{} long: {rule}", human_duration(seconds)))
+    }
+
+    /// The duration rule a prompt of `seconds` breaks ("Amazon Connect accepts prompts shorter
+    /// than 5 minutes"), or `None`: the judgement behind [`Profile::duration_breach`].
+    pub fn duration_rule_broken(&self, seconds: f64) -> Option<String> {
+        if let Some(max) = self.max_duration_s {
+            let over = if self.max_duration_exclusive { seconds >= max } else { seconds > max };
+            if over {
+                let accepted = if self.max_duration_exclusive {
+                    format!("shorter than {}", human_duration(max))
+                } else {
+                    format!("of at most {}", human_duration(max))
+                };
+                return Some(format!("{} accepts prompts {accepted}", self.platform));
+            }
+        }
+        match self.min_duration_s {
+            Some(min) if seconds < min => Some(format!(
+                "{} accepts prompts of at least {}",
+                self.platform,
+                human_duration(min)
+            )),
+            _ => None,
+        }
+    }
+
+    /// Why a file of `bytes` breaks this profile's size limit, for people; `None` when it keeps
+    /// it. `check` and `convert` both judge by this.
+    pub fn size_breach(&self, bytes: u64) -> Option<String> {
+        let rule = self.size_rule_broken(bytes)?;
+        Some(format!("{} ({bytes} bytes): {rule}", human_bytes(bytes)))
+    }
+
+    /// The size rule a file of `bytes` breaks ("Microsoft Teams accepts files of at most 5 MB
+    /// (5000000 bytes)"), or `None`: the judgement behind [`Profile::size_breach`].
+    pub fn size_rule_broken(&self, bytes: u64) -> Option<String> {
+        let max = self.max_file_bytes?;
+        (bytes > max).then(|| {
+            format!("{} accepts files of at most {} ({max} bytes)", self.platform, human_bytes(max))
+        })
+    }
+
     /// The profile called `name`, if there is one.
     pub fn by_name(name: &str) -> Option<&'static Profile> {
         PROFILES.iter().find(|p| p.name.eq_ignore_ascii_case(name))
     }
 }
 
+/// A duration for people: `45.2 s`, `6 min 40 s`, `5 minutes`, `13 h 0 min`. Seconds are
+/// rounded to a tenth, minutes of hours down (so a limit is never overstated).
+pub fn human_duration(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return "an unknown length".to_string();
+    }
+    let t = (seconds * 10.0).round() / 10.0;
+    if t < 60.0 {
+        return format!("{} s", tenths(t));
+    }
+    if t < 3600.0 {
+        let m = (t / 60.0).floor();
+        let s = ((t - 60.0 * m) * 10.0).round() / 10.0;
+        if s == 0.0 {
+            return if m == 1.0 { "1 minute".to_string() } else { format!("{m} minutes") };
+        }
+        return format!("{m} min {} s", tenths(s));
+    }
+    let h = (seconds / 3600.0).floor();
+    let m = ((seconds - 3600.0 * h) / 60.0).floor();
+    format!("{h} h {m} min")
+}
+
+/// A number with one decimal, without a trailing `.0`.
+fn tenths(v: f64) -> String {
+    let s = format!("{v:.1}");
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+}
+
+/// A size for people, in the decimal units platforms state limits in: `4.2 MB`, `812 KB`.
+pub fn human_bytes(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1e9 {
+        format!("{} GB", tenths(b / 1e9))
+    } else if b >= 1e6 {
+        format!("{} MB", tenths(b / 1e6))
+    } else if b >= 1e3 {
+        format!("{} KB", tenths(b / 1e3))
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_are_judged_once_for_people() {
+        // Amazon: less than five minutes; exactly 300.0 s is refused, a hair less is not.
+        let amazon = &AMAZON_CONNECT;
+        assert_eq!(amazon.duration_breach(299.999), None);
+        assert_eq!(
+            amazon.duration_breach(300.0).as_deref(),
+            Some("5 minutes long: Amazon Connect accepts prompts shorter than 5 minutes")
+        );
+        assert_eq!(
+            amazon.duration_breach(400.0).as_deref(),
+            Some("6 min 40 s long: Amazon Connect accepts prompts shorter than 5 minutes")
+        );
+        assert_eq!(CHANNELTALK.duration_breach(1e6), None);
+        assert_eq!(TEAMS.size_breach(5_000_000), None);
+        assert_eq!(
+            TEAMS.size_breach(5_000_001).as_deref(),
+            Some(
+                "5 MB (5000001 bytes): Microsoft Teams accepts files of at most 5 MB (5000000 bytes)"
+            )
+        );
+        let inclusive = Profile { max_duration_exclusive: false, ..AMAZON_CONNECT };
+        assert_eq!(inclusive.duration_breach(300.0), None);
+        assert!(inclusive.duration_breach(300.1).unwrap().contains("of at most 5 minutes"));
+        let min = Profile { min_duration_s: Some(1.0), ..CHANNELTALK };
+        assert!(min.duration_breach(0.5).unwrap().contains("at least 1 s"));
+        assert_eq!(human_duration(46_800.0), "13 h 0 min");
+        assert_eq!(human_duration(44_739.2), "12 h 25 min");
+        assert_eq!(human_duration(2.94), "2.9 s");
+        assert_eq!(human_duration(156.25), "2 min 36.3 s");
+        assert_eq!(human_duration(59.99), "1 minute");
+    }
 
     #[test]
     fn the_table_is_consistent() {

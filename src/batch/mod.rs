@@ -283,6 +283,14 @@ impl Record {
         self.stage = Some(e.stage);
         self.output = None;
         self.output_path = None;
+        // What was known of the source when it failed (after probing).
+        if let Some(f) = &e.facts {
+            self.format = f.format.clone();
+            self.codec = f.codec.clone();
+            self.source_rate = f.sample_rate;
+            self.source_channels = f.channels;
+            self.duration_s = f.duration_s.map(|d| (d * 1000.0).round() / 1000.0);
+        }
     }
 }
 
@@ -668,6 +676,8 @@ pub fn run(
     }
     // --match-loudness: a measuring pass over the batch first; its median is every file's target.
     let matched;
+    // When the batch's median was beyond a target's range: said in every converted record.
+    let mut matched_warning = None;
     let opts = if opts.finish.match_loudness && !opts.dry_run {
         let inputs: Vec<&Path> = plan
             .items
@@ -687,7 +697,8 @@ pub fn run(
         );
         let mut finish = opts.finish.clone();
         finish.match_loudness = false;
-        finish.loudness = target;
+        finish.loudness = target.as_ref().map(|t| t.lufs);
+        matched_warning = target.and_then(|t| t.warning);
         if finish.true_peak.is_none() {
             finish.true_peak = opts.finish.ceiling();
         }
@@ -737,7 +748,13 @@ pub fn run(
                 }
                 PlanItem::Convert { input, output } => {
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        run_one(plan, input, output, opts, two_threads, &disk_full)
+                        let mut r = run_one(plan, input, output, opts, two_threads, &disk_full);
+                        if let Some(w) = &matched_warning
+                            && r.status == Status::Converted
+                        {
+                            r.warnings.insert(0, w.clone());
+                        }
+                        r
                     }))
                     .unwrap_or_else(|_| {
                         let mut r = Record::new(input, Status::Failed);

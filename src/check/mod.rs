@@ -492,33 +492,17 @@ fn examine(path: &Path, profile: &Profile, fix: &str, report: &mut Report) {
         if is_wave {
             content_problems(c, rules, report);
         }
-        if let Some(max) = profile.max_duration_s
-            && c.duration_s() > max
-        {
-            report.problems.push(Problem::new(
-                Code::Duration,
-                format!("{:.2} s long, at most {max} s allowed", c.duration_s()),
-                "shorten the prompt",
-            ));
-        }
-        if let Some(min) = profile.min_duration_s
-            && c.duration_s() < min
-        {
-            report.problems.push(Problem::new(
-                Code::Duration,
-                format!("{:.2} s long, at least {min} s needed", c.duration_s()),
-                "lengthen the prompt",
-            ));
+        // The same judgement as `convert` makes of what it writes (see `Profile::duration_breach`).
+        if let Some(why) = profile.duration_breach(c.duration_s()) {
+            let fix = match profile.min_duration_s {
+                Some(min) if c.duration_s() < min => "lengthen the prompt",
+                _ => "shorten the prompt",
+            };
+            report.problems.push(Problem::new(Code::Duration, why, fix));
         }
     }
-    if let Some(max) = profile.max_file_bytes
-        && size > max
-    {
-        report.problems.push(Problem::new(
-            Code::FileSize,
-            format!("{size} bytes, at most {max} allowed"),
-            "shorten the prompt",
-        ));
+    if let Some(why) = profile.size_breach(size) {
+        report.problems.push(Problem::new(Code::FileSize, why, "shorten the prompt"));
     }
 }
 

@@ -202,9 +202,25 @@ pub fn in_guarded_codec() -> bool {
 /// Packets in a row without a single frame of output after which decoding is abandoned.
 const MAX_IDLE_PACKETS: u64 = 20_000;
 
-/// No codec here makes more than this many frames per byte of file (Opus DTX is about 960
-/// frames from a 1-byte packet plus container overhead, ~100 frames per byte).
+/// For a file that does not declare its length, the most frames per byte of file it may decode
+/// to (Opus DTX is about 960 frames from a 1-byte packet plus container overhead, ~100 frames
+/// per byte): more is taken for a decompression bomb. A file that declares its length may
+/// decode to that length (see [`frame_budget`]), which lossless codecs reach with far fewer
+/// bytes: a FLAC constant subframe holds up to 65535 frames of silence in about 12 bytes.
 const MAX_FRAMES_PER_BYTE: u64 = 1_000;
+
+/// The most frames a file of `file_len` bytes declaring `declared` frames may decode to before
+/// it is taken for a damaged file or a decompression bomb: its declared length (and a little
+/// more, for a declaration a packet short) when it has one, or [`MAX_FRAMES_PER_BYTE`] a byte.
+/// Either way the work is bounded by what the file says or what its size allows; how long an
+/// output may be is the profile's and the WAV format's to limit (see `convert`).
+fn frame_budget(file_len: u64, declared: Option<u64>) -> u64 {
+    let by_size = file_len.saturating_mul(MAX_FRAMES_PER_BYTE).saturating_add(1 << 20);
+    match declared {
+        Some(d) => by_size.max(d.saturating_add(d / 64).saturating_add(1 << 20)),
+        None => by_size,
+    }
+}
 
 /// How much junk before the first recognizable header the probe accepts. Real files have their
 /// header at the start (after an ID3v2 tag, which is skipped separately); a larger window only
@@ -530,7 +546,7 @@ impl Decoder {
             stats: DecodeStats::default(),
             finished: false,
             idle_packets: 0,
-            max_frames: file_len.saturating_mul(MAX_FRAMES_PER_BYTE).saturating_add(1 << 20),
+            max_frames: frame_budget(file_len, declared_frames),
         })
     }
 
@@ -979,4 +995,39 @@ fn codec_name(id: symphonia::core::codecs::audio::AudioCodecId) -> String {
         .find(|(k, _)| *k == id)
         .map(|(_, n)| (*n).to_string())
         .unwrap_or_else(|| format!("{id}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_declared_length_is_the_budget() {
+        // Issue 11: five minutes of silence, mono, 192 kHz, in 55 KB: 57.6 million frames, far
+        // more than 1000 a byte, and valid: its STREAMINFO declares them.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/limits/silence_192k_mono_300s.flac");
+        let len = std::fs::metadata(&path).unwrap().len();
+        assert!(len < 100_000);
+        let mut d = Decoder::open(&path).unwrap();
+        assert_eq!(d.info().declared_frames, Some(300 * 192_000));
+        let mut frames = 0u64;
+        loop {
+            match d.next_chunk() {
+                Ok(Some(chunk)) => frames += chunk.frames as u64,
+                Ok(None) => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(frames, 300 * 192_000);
+
+        // Without a declared length, the size still bounds the work (a bomb stays a bomb); with
+        // one, the work is bounded by it.
+        assert_eq!(frame_budget(len, None), len * MAX_FRAMES_PER_BYTE + (1 << 20));
+        assert!(frame_budget(len, None) < 300 * 192_000);
+        assert!(frame_budget(len, Some(300 * 192_000)) > 300 * 192_000);
+        let d = 300 * 192_000;
+        assert_eq!(frame_budget(len, Some(d)), d + d / 64 + (1 << 20));
+        assert_eq!(frame_budget(1000, Some(10)), frame_budget(1000, None));
+    }
 }

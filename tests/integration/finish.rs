@@ -110,7 +110,14 @@ fn loudness(samples: &[f32], rate: u32) -> (f64, f64) {
         ebur128::EbuR128::new(1, rate, ebur128::Mode::I | ebur128::Mode::TRUE_PEAK).unwrap();
     e.add_frames_f32(samples).unwrap();
     let peak = e.true_peak(0).unwrap();
-    (e.loudness_global().unwrap(), 20.0 * peak.log10())
+    // Under one gating block (0.4 s) R128 gives no integrated loudness: the whole file as one
+    // window, as promptwav measures it (else the gain below is infinite).
+    let l = if samples.len() as u64 * 10 < u64::from(rate) * 4 {
+        e.loudness_window((samples.len() as u64 * 1000 / u64::from(rate)).max(1) as u32).unwrap()
+    } else {
+        e.loudness_global().unwrap()
+    };
+    (l, 20.0 * peak.log10())
 }
 
 /// Scales `samples` to `lufs`.

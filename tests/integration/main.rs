@@ -10,5 +10,6 @@ mod formats;
 mod hostile;
 mod names;
 mod promises;
+mod promises_audio;
 mod promises_read;
 mod util;

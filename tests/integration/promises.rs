@@ -285,11 +285,11 @@ fn a_names_map_that_cannot_be_written_is_exit_1_with_a_record() {
     assert!(!map.exists(), "a partial map was left");
 }
 
-/// A folder of `n` 1-second prompts, for runs that are stopped midway.
+/// A folder of `n` 3-second prompts, for runs that are stopped midway.
 fn many_prompts(dir: &Path, n: usize) -> std::path::PathBuf {
     let inp = dir.join("in");
     fs::create_dir(&inp).unwrap();
-    let signal = tone(22050, 1.0, 440.0);
+    let signal = tone(22050, 3.0, 440.0);
     for i in 0..n {
         write_wav(&inp.join(format!("p{i:02}.wav")), 22050, 1, &signal);
     }
@@ -379,7 +379,7 @@ fn stop_with(signals: &[&str], gap: Duration) -> (Option<i32>, Vec<serde_json::V
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(150));
+    std::thread::sleep(Duration::from_millis(300));
     let group = format!("-{}", child.id());
     for sig in signals {
         Command::new("kill").args([&format!("-{sig}"), "--", &group]).status().unwrap();
@@ -407,7 +407,8 @@ fn term_and_hup_stop_like_ctrl_c_with_their_own_codes() {
 #[cfg(unix)]
 #[test]
 fn a_second_signal_right_after_the_first_is_the_same_interrupt() {
-    let (status, records, _) = stop_with(&["INT", "INT"], Duration::from_millis(20));
+    // Back to back, as `timeout` sends them to the process and its group.
+    let (status, records, _) = stop_with(&["INT", "INT"], Duration::ZERO);
     assert_eq!(status, Some(130));
     assert_eq!(records.len(), 24, "records were lost: {records:?}");
 }
