@@ -545,8 +545,8 @@ fn content_problems(c: &Content, rules: &crate::profile::ContentRules, report: &
         report.problems.push(Problem::new(
             Code::DcOffset,
             format!(
-                "DC offset of {:+.1}% of full scale (over {}%)",
-                c.dc_offset * 100.0,
+                "DC offset of {} of full scale (over {}%)",
+                percent_for_people(c.dc_offset),
                 rules.max_dc_offset * 100.0
             ),
             "remove it with a high-pass filter in an audio editor",
@@ -872,8 +872,12 @@ pub fn run(
     use rayon::prelude::*;
 
     let found = batch::walk(inputs, None);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs).build().ok();
-    let batch_len = rayon::current_num_threads().max(opts.jobs).max(1) * 8;
+    // As convert: at most batch::MAX_JOBS threads, never more than the files (0: one a core).
+    let files = found.iter().filter(|f| f.is_ok()).count();
+    let wanted = if opts.jobs == 0 { rayon::current_num_threads() } else { opts.jobs };
+    let jobs = wanted.clamp(1, batch::MAX_JOBS).min(files.max(1));
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build().ok();
+    let batch_len = jobs * 8;
     let mut reports = Vec::with_capacity(found.len());
     for group in found.chunks(batch_len) {
         let work = || {
@@ -951,8 +955,27 @@ impl Summary {
     }
 }
 
+/// A signed fraction as a percentage a person can read: one decimal, and "more than 1000%"
+/// for the absurd values a float file can hold (1e30 is not a useful number to print).
+fn percent_for_people(fraction: f64) -> String {
+    let p = fraction * 100.0;
+    if !p.is_finite() || p.abs() > 1000.0 {
+        format!("{}more than 1000%", if p < 0.0 { "-" } else { "+" })
+    } else {
+        format!("{p:+.1}%")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn percentages_are_printed_for_people() {
+        assert_eq!(super::percent_for_people(0.0234), "+2.3%");
+        assert_eq!(super::percent_for_people(-0.5), "-50.0%");
+        assert_eq!(super::percent_for_people(1.0e27), "+more than 1000%");
+        assert_eq!(super::percent_for_people(f64::NAN), "+more than 1000%");
+    }
+
     use super::*;
 
     #[test]
