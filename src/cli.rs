@@ -56,14 +56,58 @@ pub enum Command {
     Name(NameArgs),
     /// List the target profiles.
     Profiles,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
+    #[command(after_help = "Install, for example:\n  \
+        promptwav completions bash > ~/.local/share/bash-completion/completions/promptwav\n  \
+        promptwav completions zsh > ~/.zfunc/_promptwav\n  \
+        promptwav completions fish > ~/.config/fish/completions/promptwav.fish")]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout: `promptwav man | man -l -`.
+    Man(ManArgs),
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand's own page (`promptwav man convert`) instead of the main one.
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
+}
+
+/// Where inputs come from besides the command line, and which of them this run takes: shared
+/// by `convert` and `check`.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Also read input paths from FILE, one per line (`-`: standard input).
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+    /// With --files-from: paths are separated by NUL bytes, as `find -print0` writes them.
+    #[arg(short = '0', long, requires = "files_from")]
+    pub null: bool,
 }
 
 /// Arguments of `convert`.
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
     /// Files or folders to convert. Folders are walked recursively and keep their structure.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(required_unless_present = "files_from", value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
+    /// Inputs from a list file.
+    #[command(flatten)]
+    pub input_list: InputArgs,
+    /// Convert only shard K of N (K from 1 to N): a stable split of the inputs by a hash of
+    /// each input's path, with names planned from all the inputs, so N runs (CI jobs, machines,
+    /// Kubernetes pods) together write exactly what one run would.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
     /// The output folder (created if missing). Nothing is written outside it.
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
@@ -172,8 +216,11 @@ pub enum CheckFormat {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Files or folders to check. Folders are walked recursively, as `convert` walks them.
-    #[arg(value_name = "INPUT", required_unless_present = "codes")]
+    #[arg(value_name = "INPUT", required_unless_present_any = ["codes", "files_from"])]
     pub inputs: Vec<PathBuf>,
+    /// Inputs from a list file.
+    #[command(flatten)]
+    pub input_list: InputArgs,
     /// The target platform.
     #[arg(long, default_value = "channeltalk", value_name = "NAME")]
     pub profile: String,
@@ -192,4 +239,15 @@ pub struct CheckArgs {
     /// Print the table of problem codes (Markdown) and exit.
     #[arg(long)]
     pub codes: bool,
+}
+
+/// Parses `K/N` with 1 <= K <= N.
+fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let (k, n) = text.split_once('/').ok_or("expected K/N, e.g. 2/3")?;
+    let k: u64 = k.trim().parse().map_err(|_| format!("'{k}' is not a whole number"))?;
+    let n: u64 = n.trim().parse().map_err(|_| format!("'{n}' is not a whole number"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("K must be from 1 to N (got {k}/{n})"));
+    }
+    Ok((k, n))
 }

@@ -47,6 +47,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Convert(args) => convert(args),
         Command::Check(args) => check(args),
         Command::Name(args) => name(args),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "promptwav", &mut out);
+            say_or_exit(String::from_utf8_lossy(&out).trim_end());
+            Ok(ExitCode::Ok)
+        }
+        Command::Man(args) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let page = match &args.subcommand {
+                None => cmd,
+                Some(name) => match cmd.find_subcommand(name) {
+                    Some(sub) => sub.clone().display_name(format!("promptwav-{name}")),
+                    None => bail!("no subcommand '{name}'"),
+                },
+            };
+            let mut out = Vec::new();
+            clap_mangen::Man::new(page).render(&mut out)?;
+            say_or_exit(String::from_utf8_lossy(&out).trim_end());
+            Ok(ExitCode::Ok)
+        }
         Command::Profiles => {
             for p in profile::PROFILES {
                 say_or_exit(&format!(
@@ -126,6 +147,44 @@ fn print_record(r: &Record, json: bool) {
     }
 }
 
+/// The inputs of the command line followed by those of `--files-from`.
+fn all_inputs(inputs: &[PathBuf], list: &cli::InputArgs) -> anyhow::Result<Vec<PathBuf>> {
+    let mut all = inputs.to_vec();
+    let Some(from) = &list.files_from else { return Ok(all) };
+    let bytes = if from.as_os_str() == "-" {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut b)
+            .context("cannot read the list of inputs from standard input")?;
+        b
+    } else {
+        std::fs::read(from).with_context(|| format!("cannot read the list {}", from.display()))?
+    };
+    let sep = if list.null { b'\0' } else { b'\n' };
+    for item in bytes.split(|&b| b == sep) {
+        let item = if list.null { item } else { item.strip_suffix(b"\r").unwrap_or(item) };
+        if !item.is_empty() {
+            all.push(path_from_bytes(item));
+        }
+    }
+    if all.is_empty() {
+        bail!("no input: the list {} is empty", from.display());
+    }
+    Ok(all)
+}
+
+/// A path from the bytes of a list file (any bytes on Unix; UTF-8 elsewhere).
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+    }
+}
+
 fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
     let opts = ConvertOptions {
         profile: find_profile(&args.profile)?,
@@ -135,14 +194,18 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         cancel: Some(stop::flag()),
         finish: finish_options(&args)?,
     };
-    batch::check_output_folder(&args.inputs, &args.output)?;
+    let inputs = all_inputs(&args.inputs, &args.input_list)?;
+    batch::check_output_folder(&inputs, &args.output)?;
     if args.output.exists() && !args.output.is_dir() {
         bail!(
             "the output folder {} is a file, not a folder: choose a folder for -o",
             args.output.display()
         );
     }
-    let plan = batch::plan(&args.inputs, &args.output, &opts);
+    let mut plan = batch::plan(&inputs, &args.output, &opts);
+    if let Some((k, n)) = args.shard {
+        plan.retain_shard(k - 1, n);
+    }
     if let Some(path) = &args.names_map {
         names_map_preflight(path, &plan, args.force)?;
     }
@@ -525,7 +588,8 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         jobs: args.jobs.unwrap_or(0),
     };
     let format = if args.json { CheckFormat::Json } else { args.format };
-    let reports = check::run(&args.inputs, &opts, &mut |r| match format {
+    let inputs = all_inputs(&args.inputs, &args.input_list)?;
+    let reports = check::run(&inputs, &opts, &mut |r| match format {
         CheckFormat::Text => say_or_exit(report::text(r).trim_end_matches('\n')),
         CheckFormat::Json => {
             if let Ok(line) = serde_json::to_string(r) {

@@ -7,6 +7,7 @@ mod check;
 mod convert;
 mod finish;
 mod formats;
+mod habits;
 mod hostile;
 mod names;
 mod promises;

@@ -1,0 +1,140 @@
+//! The habits of a mature CLI (issue 15): completions, a man page, input lists, shards.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use crate::util::*;
+
+#[test]
+fn completion_scripts_parse_in_their_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let res = promptwav().args(["completions", shell]).output().unwrap();
+        assert!(res.status.success(), "{shell}");
+        let script = String::from_utf8(res.stdout).unwrap();
+        assert!(script.contains("promptwav") && script.contains("convert"), "{shell}");
+        assert!(script.contains("names-map"), "{shell}: flags are completed");
+    }
+    // bash parses its script (bash is on every machine this runs on).
+    let res = promptwav().args(["completions", "bash"]).output().unwrap();
+    let dir = tempdir();
+    let path = dir.path().join("promptwav.bash");
+    fs::write(&path, &res.stdout).unwrap();
+    let status = Command::new("bash").arg("-n").arg(&path).status().unwrap();
+    assert!(status.success(), "bash -n rejected the completion script");
+}
+
+#[test]
+fn the_man_page_is_roff_that_man_renders() {
+    let res = promptwav().arg("man").output().unwrap();
+    assert!(res.status.success());
+    let page = String::from_utf8(res.stdout).unwrap();
+    assert!(page.starts_with(".ie") || page.contains(".TH promptwav"), "{page}");
+    assert!(page.contains(".SH NAME") && page.contains("convert"));
+    let sub = promptwav().args(["man", "convert"]).output().unwrap();
+    let sub = String::from_utf8(sub.stdout).unwrap();
+    assert!(sub.contains("promptwav\\-convert") && sub.contains("names\\-map"), "{sub}");
+    assert_eq!(promptwav().args(["man", "nope"]).output().unwrap().status.code(), Some(2));
+    // man renders it, where man is installed.
+    if Command::new("man").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        let dir = tempdir();
+        let path = dir.path().join("promptwav.1");
+        fs::write(&path, page).unwrap();
+        let out = Command::new("man").arg("-l").arg(&path).env("MANPAGER", "cat").output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("phone-system voice prompts"));
+    }
+}
+
+/// Converts `args` with --json and returns the records.
+fn run_json(
+    args: &[&std::ffi::OsStr],
+    stdin: Option<Vec<u8>>,
+) -> (Option<i32>, Vec<serde_json::Value>) {
+    let mut cmd = promptwav();
+    cmd.args(args).arg("--json");
+    if let Some(bytes) = stdin {
+        cmd.write_stdin(bytes);
+    }
+    let res = cmd.output().unwrap();
+    (res.status.code(), json_lines(&res.stdout))
+}
+
+#[test]
+fn inputs_come_from_a_list_file_newline_or_nul_separated() {
+    let dir = tempdir();
+    let a = dir.path().join("점심시간 안내.wav");
+    let b = dir.path().join("two\nlines.wav");
+    write_wav(&a, 8000, 1, &tone(8000, 0.05, 300.0));
+    write_wav(&b, 8000, 1, &tone(8000, 0.05, 300.0));
+    let out = dir.path().join("out");
+    // NUL-separated from stdin: a name with a newline in it survives.
+    let mut list = Vec::new();
+    for p in [&a, &b] {
+        list.extend_from_slice(p.as_os_str().as_encoded_bytes());
+        list.push(0);
+    }
+    let os = std::ffi::OsStr::new;
+    let (code, records) = run_json(
+        &[os("convert"), os("--files-from"), os("-"), os("-0"), os("-o"), out.as_os_str()],
+        Some(list),
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(records.len(), 2);
+    assert!(records.iter().all(|r| r["status"] == "converted"), "{records:?}");
+    // Newline-separated from a file, in check too.
+    let listfile = dir.path().join("list.txt");
+    fs::write(&listfile, format!("{}\n", out.join("jeomsimsigan_annae.wav").display())).unwrap();
+    let res = promptwav().arg("check").arg("--files-from").arg(&listfile).output().unwrap();
+    assert_eq!(res.status.code(), Some(0), "{}", String::from_utf8_lossy(&res.stdout));
+    assert!(String::from_utf8_lossy(&res.stdout).contains("1 checked"));
+}
+
+#[test]
+fn shards_together_write_exactly_what_one_run_writes() {
+    let dir = tempdir();
+    // Colliding names across shards: numbering must not depend on the shard.
+    let inp = dir.path().join("in");
+    fs::create_dir_all(inp.join("sub")).unwrap();
+    for (i, name) in
+        ["안내.wav", "안내.mp3", "annae.wav", "Annae.WAV", "sub/x.wav", "y.wav", "z.wav"]
+            .iter()
+            .enumerate()
+    {
+        write_wav(&inp.join(name), 8000, 1, &tone(8000, 0.05 + 0.01 * i as f64, 300.0));
+    }
+    let all = [inp.as_path(), &fixture("formats"), &fixture("prompts")];
+    let mut args: Vec<&std::ffi::OsStr> = vec!["convert".as_ref()];
+    args.extend(all.iter().map(|p| p.as_os_str()));
+    let whole = dir.path().join("whole");
+    let mut one = args.clone();
+    one.extend(["-o".as_ref(), whole.as_os_str()]);
+    let (_, whole_records) = run_json(&one, None);
+    let shards = dir.path().join("shards");
+    let mut counted = 0;
+    for k in 1..=3 {
+        let spec = format!("{k}/3");
+        let mut cmd = args.clone();
+        cmd.extend(["-o".as_ref(), shards.as_os_str(), "--shard".as_ref(), spec.as_ref()]);
+        let (_, records) = run_json(&cmd, None);
+        counted += records.len();
+    }
+    assert_eq!(counted, whole_records.len(), "every input is in exactly one shard");
+    let files = files_under(&whole);
+    assert!(files.len() > 40, "{files:?}");
+    assert_eq!(files, files_under(&shards), "the same names");
+    for f in &files {
+        assert_eq!(fs::read(whole.join(f)).unwrap(), fs::read(shards.join(f)).unwrap(), "{f}");
+    }
+    assert!(files.iter().any(|f| f.ends_with("annae-2.wav")));
+    // Bad specs are usage errors.
+    for bad in ["0/3", "4/3", "x", "1/0"] {
+        let res = promptwav()
+            .args(["convert", "--shard", bad, "-o"])
+            .arg(dir.path().join("o"))
+            .arg(Path::new(&inp))
+            .output()
+            .unwrap();
+        assert_eq!(res.status.code(), Some(2), "{bad}");
+    }
+}
