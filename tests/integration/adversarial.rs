@@ -361,3 +361,28 @@ fn a_rerun_after_kill_9_leaves_no_temporary_file() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(!has_temporary(&out), "a partial file is left after a successful run");
 }
+
+/// Wrong result: an input that is a link (`current.wav -> rec/v1.wav`), retargeted to a new
+/// recording. The manifest knows inputs by canonical path, so the output `current.wav` stays
+/// reserved for the old target (not an input of this run) and the new audio goes to a new
+/// `current-2.wav`: the prompt an admin uploads as `current.wav` is the old one, exit 0.
+#[cfg(unix)]
+#[test]
+fn a_retargeted_input_link_updates_its_output() {
+    let dir = tempdir();
+    let rec = dir.path().join("rec");
+    fs::create_dir(&rec).unwrap();
+    write_wav(&rec.join("v1.wav"), 8000, 1, &tone(8000, 0.2, 300.0));
+    write_wav(&rec.join("v2.wav"), 8000, 1, &tone(8000, 0.5, 900.0));
+    let link = dir.path().join("current.wav");
+    let out = dir.path().join("out");
+    std::os::unix::fs::symlink(rec.join("v1.wav"), &link).unwrap();
+    assert_eq!(convert_json(&[&link, Path::new("-o"), &out], &[]).0, Some(0));
+    fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(rec.join("v2.wav"), &link).unwrap();
+    let (code, records, stderr) = convert_json(&[&link, Path::new("-o"), &out], &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let output = record_of(&records, "current.wav")["output"].as_str().unwrap_or("").to_string();
+    assert!(output.ends_with("/current.wav"), "the new audio went to {output}");
+    assert_eq!(files_under(&out), vec!["current.wav"]);
+}
