@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, bail};
@@ -29,13 +30,18 @@ fn main() {
         }
         let at =
             info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!("promptwav: internal error{at}; please report the file that caused it");
+        tell(&format!("promptwav: internal error{at}; please report the file that caused it"));
     }));
+    // A file size limit (ulimit -f) must fail the write that passes it, not kill the run:
+    // with a handler installed, the write returns EFBIG and that one file fails.
+    #[cfg(unix)]
+    let _ =
+        signal_hook::flag::register(signal_hook::consts::SIGXFSZ, Arc::new(AtomicBool::new(false)));
     let cli = Cli::parse();
     let code = match run(cli) {
-        Ok(code) => code,
+        Ok(code) => finish_code(code),
         Err(err) => {
-            eprintln!("promptwav: error: {err:#}");
+            tell(&format!("promptwav: error: {err:#}"));
             ExitCode::Usage
         }
     };
@@ -299,7 +305,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(code) = stopped {
         if code != ExitCode::BrokenPipe {
-            eprintln!("promptwav: interrupted; the files listed as converted are complete");
+            tell("promptwav: interrupted; the files listed as converted are complete");
         }
         return Ok(code);
     }
@@ -323,6 +329,21 @@ fn names_map_preflight(path: &Path, plan: &batch::Plan, force: bool) -> anyhow::
     if plan.is_input(path) {
         bail!("the names map {} is an input of this run; choose another path", path.display());
     }
+    let map = resolved(path).to_string_lossy().to_lowercase();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let taken = plan.items.iter().any(|item| match item {
+        batch::PlanItem::Convert { output, .. } => {
+            resolved(output).to_string_lossy().to_lowercase() == map
+        }
+        batch::PlanItem::Done(_) => false,
+    });
+    if taken || name == batch::manifest::FILE_NAME || output::is_temporary_name(&name) {
+        bail!(
+            "the names map {} would replace an output or a file of promptwav's own; choose \
+             another name",
+            path.display()
+        );
+    }
     match std::fs::symlink_metadata(path) {
         Err(_) => Ok(()),
         Ok(m) if m.file_type().is_symlink() => {
@@ -337,6 +358,29 @@ fn names_map_preflight(path: &Path, plan: &batch::Plan, force: bool) -> anyhow::
             "{} exists and is not a names map; choose another path (or use --force to replace it)",
             path.display()
         ),
+    }
+}
+
+/// `path` with its longest existing ancestor resolved (links, `..`) and the rest appended: two
+/// paths to one place compare equal even before the place exists.
+fn resolved(path: &Path) -> PathBuf {
+    let mut rest = Vec::new();
+    let mut base = path;
+    loop {
+        if let Ok(c) =
+            std::fs::canonicalize(if base.as_os_str().is_empty() { Path::new(".") } else { base })
+        {
+            let mut out = c;
+            out.extend(rest.iter().rev());
+            return out;
+        }
+        match (base.parent(), base.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                base = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
     }
 }
 
@@ -437,7 +481,7 @@ mod stop {
             f();
         }
         let _ = std::io::stdout().flush();
-        eprintln!("promptwav: stopped at once; the files reported as converted are complete");
+        super::tell("promptwav: stopped at once; the files reported as converted are complete");
         std::process::exit(code);
     }
 
@@ -488,14 +532,40 @@ mod stop {
     }
 }
 
+/// Set when a report line could not be written to stdout (a full disk, say): the run then
+/// cannot end with 0, since its report is incomplete.
+static REPORT_LOST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Writes `text` and a newline to stdout. When stdout is closed (`| head -1`), the run stops
-/// quietly (exit 141, as a process killed by SIGPIPE would) instead of panicking.
+/// quietly (exit 141, as a process killed by SIGPIPE would) instead of panicking; any other
+/// failure to write the report is remembered (see [`finish_code`]).
 fn say(text: &str) {
     let mut out = std::io::stdout().lock();
-    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush())
-        && e.kind() == std::io::ErrorKind::BrokenPipe
-    {
-        stop::request(ExitCode::BrokenPipe);
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            stop::request(ExitCode::BrokenPipe);
+        } else if !REPORT_LOST.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            tell(&format!(
+                "promptwav: error: cannot write the report to standard output: {}",
+                promptwav::error::io_reason(&e)
+            ));
+        }
+    }
+}
+
+/// Writes a line to stderr; a stderr that cannot be written to is not a reason to stop or
+/// panic (`2>/dev/full`, a closed terminal).
+fn tell(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// The exit code of a finished command: `code`, but 1 (not 0) when part of the report could not
+/// be written.
+fn finish_code(code: ExitCode) -> ExitCode {
+    if code == ExitCode::Ok && REPORT_LOST.load(std::sync::atomic::Ordering::SeqCst) {
+        ExitCode::SomeFailed
+    } else {
+        code
     }
 }
 

@@ -33,9 +33,6 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// The temporary files this process has open, for [`remove_live_temporaries`].
 static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-/// An unlocked temporary file younger than this may be one whose creator has not locked it yet.
-const STALE_AFTER: Duration = Duration::from_secs(10);
-
 /// Where locks are not supported, a temporary file is stale only when this old.
 const STALE_UNLOCKABLE_AFTER: Duration = Duration::from_secs(24 * 3600);
 
@@ -74,8 +71,14 @@ impl TempFile {
             match OpenOptions::new().write(true).read(true).create_new(true).open(&path) {
                 Ok(file) => {
                     // The lock says "live" to every other run (see remove_stale_temporaries).
-                    // A file system without locks still works: its stale files age out.
-                    let _ = file.try_lock();
+                    // Another run may have taken the unlocked file for a dead run's and be
+                    // removing it: then try another name. A file system without locks still
+                    // works: its stale files only age out.
+                    match file.try_lock() {
+                        Ok(()) if still_at(&file, &path) => {}
+                        Ok(()) | Err(fs::TryLockError::WouldBlock) => continue,
+                        Err(fs::TryLockError::Error(_)) => {}
+                    }
                     live().push(path.clone());
                     return Ok(TempFile { path, file, committed: false });
                 }
@@ -217,21 +220,42 @@ pub fn is_temporary_name(name: &str) -> bool {
     name.starts_with(PREFIX) && name.ends_with(SUFFIX)
 }
 
-/// Whether the temporary file at `path` is abandoned: no process holds its lock and it has not
-/// been written to for a while (a file created a moment ago may not be locked yet). Where the
-/// file system has no locks, only a very old file counts as abandoned.
-fn abandoned(path: &Path) -> bool {
-    let Ok(file) = File::open(path) else { return false };
-    let age = file
-        .metadata()
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| SystemTime::now().duration_since(t).ok())
-        .unwrap_or_default();
+/// Whether `path` still names the file open as `file` (not removed or replaced meanwhile).
+fn still_at(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), fs::symlink_metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        path.exists()
+    }
+}
+
+/// The temporary file at `path`, open and locked by us, when it is abandoned: no process holds
+/// its lock (a run's lock is released by the kernel when the run dies, however it dies). A
+/// creator that has not locked its new file yet notices that it was taken and uses another
+/// name (see [`TempFile::create`]). Where the file system has no locks, only a very old file
+/// counts as abandoned.
+fn abandoned(path: &Path) -> Option<File> {
+    let file = File::open(path).ok()?;
     match file.try_lock() {
-        Ok(()) => age >= STALE_AFTER,
-        Err(fs::TryLockError::WouldBlock) => false,
-        Err(fs::TryLockError::Error(_)) => age >= STALE_UNLOCKABLE_AFTER,
+        Ok(()) => Some(file),
+        Err(fs::TryLockError::WouldBlock) => None,
+        Err(fs::TryLockError::Error(_)) => {
+            let age = file
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .unwrap_or_default();
+            (age >= STALE_UNLOCKABLE_AFTER).then_some(file)
+        }
     }
 }
 
@@ -244,10 +268,9 @@ pub fn remove_stale_temporaries(dir: &Path) -> usize {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if is_temporary_name(name)
-            && abandoned(&entry.path())
-            && fs::remove_file(entry.path()).is_ok()
-        {
+        // Removed while we hold its lock, so no run can take it up meanwhile.
+        let held = if is_temporary_name(name) { abandoned(&entry.path()) } else { None };
+        if held.is_some() && fs::remove_file(entry.path()).is_ok() {
             removed += 1;
         }
     }
@@ -352,7 +375,7 @@ mod tests {
             .open(&stale)
             .and_then(|f| f.set_modified(old))
             .unwrap_or_else(|e| panic!("{e}"));
-        // An unlocked one written a moment ago may be one its creator has not locked yet.
+        // An unlocked one written a moment ago (a run killed a moment ago) is removed too.
         let young = dir.path().join(".promptwav-4194306-0.tmp");
         fs::write(&young, b"partial").unwrap_or_else(|e| panic!("{e}"));
         // A live one whose owner's process id means nothing here (another PID namespace or
@@ -369,9 +392,9 @@ mod tests {
         let mine = TempFile::create(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         let other = dir.path().join("keep.wav");
         fs::write(&other, b"x").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(remove_stale_temporaries(dir.path()), 1);
+        assert_eq!(remove_stale_temporaries(dir.path()), 2);
         assert!(!stale.exists());
-        assert!(young.exists(), "a file created a moment ago is left alone");
+        assert!(!young.exists(), "a dead run's file is removed however young");
         assert!(foreign.exists(), "a locked file is live, whatever its name says");
         drop(held);
         assert!(mine.path().exists(), "a running conversion's file is left alone");

@@ -3,23 +3,29 @@
 //!
 //! Guarantees:
 //! - An output is *up to date* only when the manifest says it was made from this input (the
-//!   same file, by canonical path, with the same size and modification time) with these
-//!   settings (profile and finishing options), and the output itself is still the file
-//!   promptwav wrote (same size and modification time). Anything else is converted again.
+//!   same path: its folder canonical, its own name as walked, so a link that now points
+//!   elsewhere is the same input with new content; any bytes, not only UTF-8) as it was then
+//!   (same size and modification time, read before the conversion opened it and again after:
+//!   an input replaced meanwhile is not recorded) with these settings (profile and finishing
+//!   options), and the output itself is still the file promptwav wrote (same size and
+//!   modification time). Anything else is converted again.
 //! - An output is *ours* when the manifest records it and it is still the file promptwav
 //!   wrote: only such an output may be replaced without `--force` (when its input or the
 //!   settings changed). A file the manifest does not know, or one changed since, is never
 //!   replaced without `--force`.
 //! - The manifest is a hidden file in the output folder ([`FILE_NAME`]), one JSON object per
-//!   line, appended to as each output gets its final name (so a killed run loses at most the
-//!   line of the file it was finishing), and rewritten in one step (temporary file, rename)
-//!   at the end of a run, keeping the last line of each output that still exists.
-//! - A missing, unreadable or damaged manifest (or line) only means "not known": the worst it
-//!   can cause is a conversion done again, or an output left alone.
+//!   line, only ever appended to, one line in one write under an exclusive lock, as each output
+//!   gets its final name (so a killed run loses at most the line of the file it was finishing,
+//!   and concurrent runs into one folder all keep theirs). The last line of an output wins.
+//! - It is read and written only when it is a regular file of its own (not a link, a pipe or a
+//!   device, not hard-linked elsewhere, at most [`MAX_BYTES`]): anything else there is left
+//!   alone and means "not known". A missing, unreadable or damaged manifest (or line) only
+//!   means "not known": the worst it can cause is a conversion done again, or an output left
+//!   alone.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::UNIX_EPOCH;
@@ -29,12 +35,15 @@ use serde::{Deserialize, Serialize};
 /// The manifest's file name, in the output folder.
 pub const FILE_NAME: &str = ".promptwav-manifest.jsonl";
 
+/// A manifest larger than this is not read (a few hundred bytes a line: about 100,000 lines).
+pub const MAX_BYTES: u64 = 64 << 20;
+
 /// One output and what it was made from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// The output, relative to the output folder, components joined by `/`.
     pub output: String,
-    /// The input's canonical path.
+    /// The input's path: its folder canonical, its name as walked (see [`input_key`]).
     pub input: String,
     /// The input's size in bytes.
     pub input_size: u64,
@@ -46,6 +55,44 @@ pub struct Entry {
     pub output_size: u64,
     /// The output's modification time when written.
     pub output_mtime_ns: u128,
+}
+
+/// How the manifest names an input: its folder's canonical path joined with its own name (a link
+/// stays the link), as UTF-8 text, or `bytes:` and the hex of the path's bytes when it is not
+/// UTF-8 (a canonical path is absolute, so it never starts with `bytes:`).
+pub fn input_key(path: &Path) -> Option<String> {
+    let name = path.file_name()?;
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let full = fs::canonicalize(folder).ok()?.join(name);
+    Some(match full.to_str() {
+        Some(text) => text.to_string(),
+        None => {
+            let hex: String =
+                full.as_os_str().as_encoded_bytes().iter().map(|b| format!("{b:02x}")).collect();
+            format!("bytes:{hex}")
+        }
+    })
+}
+
+/// Whether the manifest at `path` may be read and appended to: a regular file of its own.
+/// `Some(false)`: something else is there (leave it alone); `None`: nothing is there.
+fn usable(path: &Path) -> Option<bool> {
+    let m = fs::symlink_metadata(path).ok()?;
+    Some(m.file_type().is_file() && m.len() <= MAX_BYTES && single_link(&m))
+}
+
+#[cfg(unix)]
+fn single_link(m: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    m.nlink() == 1
+}
+
+#[cfg(not(unix))]
+fn single_link(_: &fs::Metadata) -> bool {
+    true
 }
 
 /// A file's size and modification time, or `None` when it cannot be read.
@@ -69,22 +116,28 @@ pub struct Manifest {
     dir: PathBuf,
     /// The last entry of each output, by its relative path.
     entries: HashMap<String, Entry>,
-    /// Entries added by this run, to append.
-    appender: Mutex<Option<File>>,
+    /// Serializes this run's appends.
+    appender: Mutex<()>,
 }
 
 impl Manifest {
     /// Reads the manifest of `out_dir` (empty when there is none, or it cannot be read).
     pub fn load(out_dir: &Path) -> Manifest {
         let mut entries = HashMap::new();
-        if let Ok(text) = fs::read_to_string(out_dir.join(FILE_NAME)) {
-            for line in text.lines() {
-                if let Ok(e) = serde_json::from_str::<Entry>(line) {
-                    entries.insert(e.output.clone(), e);
-                }
+        let path = out_dir.join(FILE_NAME);
+        let mut text = String::new();
+        if usable(&path) == Some(true)
+            && let Ok(f) = File::open(&path)
+        {
+            // Bounded even if the file grows or is swapped meanwhile.
+            let _ = f.take(MAX_BYTES).read_to_string(&mut text);
+        }
+        for line in text.lines() {
+            if let Ok(e) = serde_json::from_str::<Entry>(line) {
+                entries.insert(e.output.clone(), e);
             }
         }
-        Manifest { dir: out_dir.to_path_buf(), entries, appender: Mutex::new(None) }
+        Manifest { dir: out_dir.to_path_buf(), entries, appender: Mutex::new(()) }
     }
 
     /// The entry of the output at `rel`, if the manifest knows it and the file is still the one
@@ -107,63 +160,63 @@ impl Manifest {
         p
     }
 
-    /// Records that `output` (inside the folder) was just made from `input` with `settings`.
-    /// Best effort: a manifest that cannot be written only makes the next run do more.
-    pub fn record(&self, input: &Path, output: &Path, settings: &str) {
-        let (Some(rel), Ok(canon)) = (relative(&self.dir, output), fs::canonicalize(input)) else {
-            return;
+    /// Records that `output` (inside the folder) was just made from `input` with `settings`,
+    /// `before` being the input's [`stamp`] taken before the conversion opened it: that is the
+    /// input recorded, so an input replaced meanwhile differs from it and the next run converts
+    /// it again. An error says why the line could not be written (the output is then not known
+    /// to the next run).
+    pub fn record(
+        &self,
+        input: &Path,
+        output: &Path,
+        settings: &str,
+        before: Option<(u64, u128)>,
+    ) -> Result<(), String> {
+        let (Some(rel), Some(key)) = (relative(&self.dir, output), input_key(input)) else {
+            return Err("its paths cannot be recorded".into());
         };
         let (Some((input_size, input_mtime_ns)), Some((output_size, output_mtime_ns))) =
-            (stamp(input), stamp(output))
+            (before, stamp(output))
         else {
-            return;
+            return Err("the input or the output cannot be read".into());
         };
         let entry = Entry {
             output: rel,
-            input: canon.to_string_lossy().into_owned(),
+            input: key,
             input_size,
             input_mtime_ns,
             settings: settings.to_string(),
             output_size,
             output_mtime_ns,
         };
-        let Ok(line) = serde_json::to_string(&entry) else { return };
-        let mut appender = self.appender.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if appender.is_none() {
-            *appender =
-                OpenOptions::new().create(true).append(true).open(self.dir.join(FILE_NAME)).ok();
+        let line = serde_json::to_string(&entry).map_err(|e| e.to_string())? + "\n";
+        let _one_at_a_time =
+            self.appender.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let path = self.dir.join(FILE_NAME);
+        if usable(&path) == Some(false) {
+            return Err(format!("{FILE_NAME} is not a regular file of its own"));
         }
-        if let Some(f) = appender.as_mut() {
-            // One write of one line: appends of a few hundred bytes do not interleave.
-            let _ = f.write_all(format!("{line}\n").as_bytes());
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| crate::error::io_reason(&e))?;
+        // Opened what was checked: a regular file of its own (not swapped for a link since).
+        if !f.metadata().is_ok_and(|m| m.is_file() && single_link(&m))
+            || usable(&path) != Some(true)
+        {
+            return Err(format!("{FILE_NAME} is not a regular file of its own"));
         }
-    }
-
-    /// Rewrites the manifest with the last line of each output that is still promptwav's, in
-    /// one step. Best effort, like [`Manifest::record`].
-    pub fn compact(&self) {
-        let fresh = Manifest::load(&self.dir);
-        let mut kept: Vec<&Entry> = fresh.existing().collect();
-        kept.sort_by(|a, b| a.output.cmp(&b.output));
-        let mut text = String::new();
-        for e in kept {
-            if let Ok(line) = serde_json::to_string(e) {
-                text.push_str(&line);
-                text.push('\n');
-            }
-        }
-        let Ok(mut tmp) = crate::output::TempFile::create(&self.dir) else { return };
-        if tmp.file().write_all(text.as_bytes()).is_ok() {
-            let _ = tmp.commit(&self.dir.join(FILE_NAME), true);
-        }
+        // One line in one write, under an exclusive lock: concurrent runs never interleave.
+        let _ = f.lock();
+        f.write_all(line.as_bytes()).map_err(|e| crate::error::io_reason(&e))
     }
 }
 
 /// Whether `entry` says its output was made from `input` as it is now, with `settings`.
 pub fn made_from(entry: &Entry, input: &Path, settings: &str) -> bool {
-    let canon = fs::canonicalize(input).map(|c| c.to_string_lossy().into_owned());
     entry.settings == settings
-        && canon.is_ok_and(|c| c == entry.input)
+        && input_key(input).is_some_and(|k| k == entry.input)
         && stamp(input) == Some((entry.input_size, entry.input_mtime_ns))
 }
 
@@ -181,7 +234,8 @@ mod tests {
         let output = out.join("sub/a.wav");
         fs::write(&output, b"output").unwrap_or_else(|e| panic!("{e}"));
 
-        Manifest::load(&out).record(&input, &output, "channeltalk");
+        let before = stamp(&input);
+        assert!(Manifest::load(&out).record(&input, &output, "channeltalk", before).is_ok());
         let m = Manifest::load(&out);
         let e = m.ours("sub/a.wav").cloned().unwrap_or_else(|| panic!("not recorded"));
         assert!(made_from(&e, &input, "channeltalk"));
@@ -198,26 +252,53 @@ mod tests {
     }
 
     #[test]
-    fn compaction_keeps_the_last_line_of_outputs_that_exist() {
+    fn the_last_line_of_an_output_wins_and_records_the_input_as_it_was_opened() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let out = dir.path();
         let input = out.join("in.mp3");
         fs::write(&input, b"input").unwrap_or_else(|e| panic!("{e}"));
-        for name in ["a.wav", "b.wav"] {
-            fs::write(out.join(name), name).unwrap_or_else(|e| panic!("{e}"));
-        }
+        fs::write(out.join("a.wav"), "a").unwrap_or_else(|e| panic!("{e}"));
         let m = Manifest::load(out);
-        m.record(&input, &out.join("a.wav"), "one");
-        m.record(&input, &out.join("a.wav"), "two");
-        m.record(&input, &out.join("b.wav"), "one");
-        drop(m);
-        fs::remove_file(out.join("b.wav")).unwrap_or_else(|e| panic!("{e}"));
-        fs::write(out.join(FILE_NAME).with_extension("x"), "").unwrap_or_else(|e| panic!("{e}"));
-        Manifest::load(out).compact();
-        let text = fs::read_to_string(out.join(FILE_NAME)).unwrap_or_default();
-        assert_eq!(text.lines().count(), 1, "{text}");
+        let before = stamp(&input);
+        assert!(m.record(&input, &out.join("a.wav"), "one", before).is_ok());
+        assert!(m.record(&input, &out.join("a.wav"), "two", before).is_ok());
         let m = Manifest::load(out);
-        assert_eq!(m.ours("a.wav").map(|e| e.settings.as_str()), Some("two"));
-        assert!(m.ours("b.wav").is_none());
+        let e = m.ours("a.wav").cloned().unwrap_or_else(|| panic!("not recorded"));
+        assert_eq!(e.settings, "two");
+        assert!(made_from(&e, &input, "two"));
+        // The input as it was when the conversion opened it is what is recorded: one that
+        // changed meanwhile is not up to date afterwards.
+        assert!(m.record(&input, &out.join("a.wav"), "two", Some((1, 2))).is_ok());
+        let e = Manifest::load(out).ours("a.wav").cloned().unwrap_or_else(|| panic!("gone"));
+        assert!(!made_from(&e, &input, "two"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn never_through_a_link_nor_into_a_pipe() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let out = dir.path().join("out");
+        fs::create_dir(&out).unwrap_or_else(|e| panic!("{e}"));
+        let victim = dir.path().join("victim.txt");
+        fs::write(&victim, "precious").unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(&victim, out.join(FILE_NAME)).unwrap_or_else(|e| panic!("{e}"));
+        let input = dir.path().join("in.wav");
+        fs::write(&input, "x").unwrap_or_else(|e| panic!("{e}"));
+        fs::write(out.join("a.wav"), "a").unwrap_or_else(|e| panic!("{e}"));
+        let m = Manifest::load(&out);
+        assert!(m.record(&input, &out.join("a.wav"), "s", stamp(&input)).is_err());
+        assert_eq!(fs::read_to_string(&victim).unwrap_or_default(), "precious");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_names_are_told_apart() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let a = dir.path().join(std::ffi::OsStr::from_bytes(b"\xfe.wav"));
+        let b = dir.path().join(std::ffi::OsStr::from_bytes(b"\xff.wav"));
+        let (ka, kb) = (input_key(&a), input_key(&b));
+        assert!(ka.as_deref().is_some_and(|k| k.starts_with("bytes:")));
+        assert_ne!(ka, kb);
     }
 }

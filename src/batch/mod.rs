@@ -528,13 +528,16 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
     let manifest = Manifest::load(out_dir);
     let mut dedupe = Deduper::new();
     let folder_key = |rel_dir: &Path| rel_dir.to_string_lossy().to_ascii_lowercase();
-    // Existing outputs keep their inputs: input (canonical) -> its output, relative.
-    let mut kept: HashMap<String, PathBuf> = HashMap::new();
-    for e in manifest.existing() {
+    // Existing outputs keep their inputs: input (manifest key) -> its outputs, relative, in
+    // sorted order (an input may have been converted into two folders).
+    let mut kept: HashMap<String, Vec<PathBuf>> = HashMap::new();
+    let mut existing: Vec<&manifest::Entry> = manifest.existing().collect();
+    existing.sort_by(|a, b| a.output.cmp(&b.output));
+    for e in existing {
         let rel: PathBuf = e.output.split('/').collect();
         let (Some(dir), Some(name)) = (rel.parent(), rel.file_name()) else { continue };
         dedupe.reserve(&folder_key(dir), &name.to_string_lossy());
-        kept.insert(e.input.clone(), rel);
+        kept.entry(e.input.clone()).or_default().push(rel);
     }
     let mut seen_inputs: HashSet<PathBuf> = HashSet::new();
     let mut ids: HashSet<FileId> = HashSet::new();
@@ -555,8 +558,10 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
                 if let Some(id) = FileId::of(&path) {
                     ids.insert(id);
                 }
-                let own = canon.and_then(|c| kept.remove(c.to_string_lossy().as_ref()));
-                if let Some(rel) = own.filter(|rel| rel.parent() == Some(rel_dir.as_path())) {
+                let own = manifest::input_key(&path)
+                    .and_then(|k| kept.get(&k))
+                    .and_then(|rels| rels.iter().find(|r| r.parent() == Some(rel_dir.as_path())));
+                if let Some(rel) = own {
                     return PlanItem::Convert { output: out_dir.join(rel), input: path };
                 }
                 let file_name = path.file_name().unwrap_or_default();
@@ -655,10 +660,24 @@ fn run_one(
         cancel: opts.cancel.as_deref(),
         finish: Some(&opts.finish),
     };
+    // The input as it is before it is opened: an input replaced while it converts must not be
+    // recorded as the source of this output.
+    let before = manifest::stamp(input);
     match convert_via(input, output, &plan.out_dir, &opts.profile, &settings) {
         Ok(c) => {
             record.fill(&c);
-            plan.manifest.record(input, output, &opts.fingerprint());
+            if manifest::stamp(input) != before {
+                record.warnings.push(
+                    "the input changed while it was converted: the next run converts it again"
+                        .into(),
+                );
+            }
+            if let Err(why) = plan.manifest.record(input, output, &opts.fingerprint(), before) {
+                record.warnings.push(format!(
+                    "not recorded in the output folder's manifest ({why}): a rerun will convert \
+                     it again, or leave it alone without --force"
+                ));
+            }
         }
         Err(_) if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) => {
             record.status = Status::Skipped;
@@ -668,10 +687,14 @@ fn run_one(
         }
         Err(e) => {
             if e.stage == Stage::Write && e.reason().starts_with("output already exists") {
-                record.status = Status::Skipped;
-                record.error = Some(e.reason().to_string());
-                record.output = None;
-                record.output_path = None;
+                // Planned as free, and taken while this file converted (another run or
+                // program): this input was not converted, which is a failure, not a skip.
+                record.fail(&e);
+                record.error = Some(
+                    "another program or run created the output while this file was converted; \
+                     it was left alone and this file was not converted (run again)"
+                        .into(),
+                );
             } else {
                 if e.is_disk_full() {
                     disk_full.store(true, Ordering::Relaxed);
@@ -793,9 +816,6 @@ pub fn run(
     match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
         Ok(pool) => pool.install(work),
         Err(_) => work(),
-    }
-    if !opts.dry_run && to_convert > 0 {
-        plan.manifest.compact();
     }
     state.into_inner().map(|st| st.done.into_iter().flatten().collect()).unwrap_or_default()
 }
