@@ -23,6 +23,17 @@ pub enum ExitCode {
     Terminated = 143,
 }
 
+const TOP_AFTER_HELP: &str = "\
+Exit codes (every command):
+  0  success: every input converted or checked and passed (skipped inputs allowed)
+  1  at least one file failed (convert: the others were still converted; check: a file did not
+     pass), or the report could not be written
+  2  usage error, or the output folder or names map cannot be used: nothing was done
+  129, 130, 143  stopped by SIGHUP, SIGINT (Ctrl-C) or SIGTERM; work in progress cleaned up
+  141  standard output was closed (`| head`): stopped quietly
+
+`promptwav COMMAND --help` says more of each command.";
+
 const AFTER_HELP: &str = "\
 Exit codes:
   0  every input converted (skipped inputs allowed)
@@ -36,7 +47,7 @@ Exit codes:
 /// Convert any audio to phone-system voice prompts: WAV, mono, 48 kHz, 16-bit PCM by default
 /// (Channel Talk), with safe ASCII file names (Korean is romanized).
 #[derive(Debug, Parser)]
-#[command(name = "promptwav", version, about, after_help = AFTER_HELP)]
+#[command(name = "promptwav", version, about, after_help = TOP_AFTER_HELP)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -50,12 +61,15 @@ pub enum Command {
     #[command(after_help = AFTER_HELP)]
     Convert(ConvertArgs),
     /// Check prompts against a profile (header, format, name, content); for CI and admins.
-    #[command(after_help = CHECK_AFTER_HELP)]
+    #[command(
+        after_help = CHECK_AFTER_HELP,
+        override_usage = "promptwav check [OPTIONS] <INPUT>...\n       promptwav check --files-from <FILE> [OPTIONS]\n       promptwav check --codes"
+    )]
     Check(CheckArgs),
     /// Print the output name `convert` would give each name.
     Name(NameArgs),
-    /// List the target profiles.
-    Profiles,
+    /// List the target platforms, or show one's requirements and their sources.
+    Profiles(ProfilesArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
     #[command(after_help = "Install, for example:\n  \
         promptwav completions bash > ~/.local/share/bash-completion/completions/promptwav\n  \
@@ -64,6 +78,29 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout: `promptwav man | man -l -`.
     Man(ManArgs),
+}
+
+/// Arguments of `profiles`.
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// One profile's requirements, each with its source.
+    #[arg(value_name = "NAME", value_parser = profile_names())]
+    pub name: Option<String>,
+    /// One JSON object per profile per line, every field.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The profile names with a one-line description each, for `--help` and completions.
+pub fn profile_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(promptwav::profile::PROFILES.iter().map(|p| {
+        clap::builder::PossibleValue::new(p.name).help(format!(
+            "{}: {} Hz {}",
+            p.platform,
+            p.sample_rate,
+            p.codec.describe()
+        ))
+    }))
 }
 
 /// Arguments of `completions`.
@@ -112,7 +149,7 @@ pub struct ConvertArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
     /// The target platform.
-    #[arg(long, default_value = "channeltalk", value_name = "NAME")]
+    #[arg(long, default_value = "channeltalk", value_name = "NAME", value_parser = profile_names())]
     pub profile: String,
     /// One JSON object per input per line on stdout, in input order.
     #[arg(long)]
@@ -187,8 +224,13 @@ pub struct NameArgs {
     /// Print `{"input": ..., "output": ...}` per line.
     #[arg(long)]
     pub json: bool,
+    /// Keep the folders of a path, made safe as `convert` makes the folders of a folder input
+    /// (`in/영업시간 안내.mp3` -> `in/yeongeopsigan_annae.wav`). Without it, a path gives the
+    /// name of its last component, as `convert FILE` names it.
+    #[arg(long)]
+    pub with_folders: bool,
     /// The target platform (decides the extension).
-    #[arg(long, default_value = "channeltalk", value_name = "NAME")]
+    #[arg(long, default_value = "channeltalk", value_name = "NAME", value_parser = profile_names())]
     pub profile: String,
 }
 
@@ -222,7 +264,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub input_list: InputArgs,
     /// The target platform.
-    #[arg(long, default_value = "channeltalk", value_name = "NAME")]
+    #[arg(long, default_value = "channeltalk", value_name = "NAME", value_parser = profile_names())]
     pub profile: String,
     /// The report format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text, value_name = "FORMAT")]

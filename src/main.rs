@@ -74,35 +74,85 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             say_or_exit(String::from_utf8_lossy(&out).trim_end());
             Ok(ExitCode::Ok)
         }
-        Command::Profiles => {
-            for p in profile::PROFILES {
-                say_or_exit(&format!(
-                    "{:<14} {}: WAV {}-bit {}, {} Hz, {} channel(s), .{}. Source: {}",
-                    p.name,
-                    p.platform,
-                    p.bits_per_sample,
-                    p.codec.describe(),
-                    p.sample_rate,
-                    p.channels,
-                    p.extension,
-                    p.source
-                ));
-                for (what, value, source) in p.constraints() {
-                    say_or_exit(&format!("    {what:<14} {value} (source: {source})"));
-                }
-            }
-            Ok(ExitCode::Ok)
+        Command::Profiles(args) => profiles(args),
+    }
+}
+
+/// A profile in one short line: what it writes and its limits.
+fn profile_summary(p: &Profile) -> String {
+    let khz = f64::from(p.sample_rate) / 1000.0;
+    let channels = if p.channels == 1 { "mono".to_string() } else { format!("{} ch", p.channels) };
+    let codec = match p.codec {
+        profile::Codec::Pcm => format!("{}-bit PCM", p.bits_per_sample),
+        profile::Codec::Mulaw => "u-law".into(),
+        profile::Codec::Alaw => "A-law".into(),
+    };
+    let mut limits = Vec::new();
+    if let Some(max) = p.max_duration_s {
+        let op = if p.max_duration_exclusive { "<" } else { "<=" };
+        limits.push(format!("{op} {}", human_seconds(max)));
+    }
+    if let Some(bytes) = p.max_file_bytes {
+        limits.push(format!("<= {} MB", bytes / 1_000_000));
+    }
+    let limits = if limits.is_empty() { String::new() } else { format!(", {}", limits.join(", ")) };
+    format!("WAV {codec}, {khz} kHz, {channels}, .{}{limits}", p.extension)
+}
+
+/// 300 -> "5 min", 90 -> "90 s".
+fn human_seconds(s: f64) -> String {
+    if s >= 60.0 && (s % 60.0).abs() < 1e-9 {
+        format!("{} min", s / 60.0)
+    } else {
+        format!("{s} s")
+    }
+}
+
+fn profiles(args: cli::ProfilesArgs) -> anyhow::Result<ExitCode> {
+    let chosen: Vec<&Profile> = match &args.name {
+        Some(name) => vec![
+            profile::PROFILES
+                .iter()
+                .find(|p| p.name == name)
+                .ok_or_else(|| anyhow::anyhow!("{}", unknown_profile(name)))?,
+        ],
+        None => profile::PROFILES.iter().collect(),
+    };
+    if args.json {
+        for p in chosen {
+            say_or_exit(&serde_json::to_string(p)?);
+        }
+        return Ok(ExitCode::Ok);
+    }
+    if args.name.is_none() {
+        let w = chosen.iter().map(|p| p.platform.chars().count()).max().unwrap_or(8);
+        say_or_exit(&format!("{:<16} {:<w$}  {}", "PROFILE", "PLATFORM", "WRITES"));
+        for p in &chosen {
+            say_or_exit(&format!("{:<16} {:<w$}  {}", p.name, p.platform, profile_summary(p)));
+        }
+        say_or_exit(
+            "\n`promptwav profiles NAME` shows a profile's requirements and their sources.",
+        );
+        return Ok(ExitCode::Ok);
+    }
+    for p in chosen {
+        say_or_exit(&format!("{} ({}): {}", p.name, p.platform, profile_summary(p)));
+        for (what, value, source) in p.constraints() {
+            say_or_exit(&format!("  {what:<14} {value}\n  {:<14} source: {source}", ""));
         }
     }
+    Ok(ExitCode::Ok)
+}
+
+fn unknown_profile(name: &str) -> String {
+    let known: Vec<&str> = profile::PROFILES.iter().map(|p| p.name).collect();
+    format!("unknown profile '{name}'; known profiles: {}", known.join(", "))
 }
 
 fn find_profile(name: &str) -> anyhow::Result<Profile> {
     match Profile::by_name(name) {
         Some(p) => Ok(p.clone()),
-        None => {
-            let known: Vec<&str> = profile::PROFILES.iter().map(|p| p.name).collect();
-            bail!("unknown profile '{name}'; known profiles: {}", known.join(", "))
-        }
+        None => bail!("{}", unknown_profile(name)),
     }
 }
 
@@ -112,9 +162,21 @@ fn record_line(r: &Record) -> String {
         Status::Converted => {
             let mut line =
                 format!("converted {input} -> {}", shown(r.output.as_deref().unwrap_or("")));
+            let mut notes = Vec::new();
             if let (Some(before), Some(after)) = (r.loudness_before, r.loudness_after) {
                 let peak = r.true_peak_after.map(|p| format!(", {p:.1} dBTP")).unwrap_or_default();
-                line.push_str(&format!(" [{before:.1} -> {after:.1} LUFS{peak}]"));
+                notes.push(format!("{before:.1} -> {after:.1} LUFS{peak}"));
+            }
+            if let Some(cut) = r.limiter_db.filter(|d| *d < -0.05) {
+                notes.push(format!("limiter {cut:.1} dB"));
+            }
+            let start = r.trimmed_start_s.unwrap_or(0.0);
+            let end = r.trimmed_end_s.unwrap_or(0.0);
+            if start + end >= 0.05 {
+                notes.push(format!("trimmed {start:.1} s + {end:.1} s of silence"));
+            }
+            if !notes.is_empty() {
+                line.push_str(&format!(" [{}]", notes.join("; ")));
             }
             if !r.warnings.is_empty() {
                 line.push_str(&format!(" (warning: {})", shown(&r.warnings.join("; "))));
@@ -263,9 +325,9 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
             p.insert(r.input_path.clone(), r.clone());
         }
         if let Some(bar) = &bar {
-            if r.status == Status::Failed {
-                bar.println(record_line(r));
-            }
+            // Every file's line above the bar as it finishes (as cargo prints), so the admin
+            // sees each new name; failures are listed again with the summary.
+            bar.println(record_line(r));
             bar.set_message(shown(&r.input));
             bar.inc(1);
         }
@@ -580,7 +642,24 @@ fn say_or_exit(text: &str) {
 fn name(args: NameArgs) -> anyhow::Result<ExitCode> {
     let profile = find_profile(&args.profile)?;
     let print = |input: &std::ffi::OsStr| {
-        let out = names::output_name(input, profile.extension);
+        // The name convert gives the file: its last component; the folders only when asked,
+        // made safe as convert makes the folders of a folder input.
+        let path = Path::new(input);
+        let file = path.file_name().unwrap_or(input);
+        let mut out = names::output_name(file, profile.extension);
+        if args.with_folders {
+            let mut parts: Vec<String> = path
+                .parent()
+                .into_iter()
+                .flat_map(|p| p.components())
+                .filter_map(|c| match c {
+                    std::path::Component::Normal(part) => Some(names::safe_component(part)),
+                    _ => None,
+                })
+                .collect();
+            parts.push(out);
+            out = parts.join("/");
+        }
         if args.json {
             let obj = serde_json::json!({ "input": input.to_string_lossy(), "output": out });
             say_or_exit(&obj.to_string());

@@ -153,7 +153,7 @@ pub const CHANNELTALK: Profile = Profile {
     sources: Sources {
         format: "Channel Talk help center: WAV; plain 16-bit PCM (format tag 1, 44-byte header) \
                  because strict WAV parsers (Asterisk, Python's wave, embedded players) reject \
-                 WAVE_FORMAT_EXTENSIBLE and extra chunks (promptwav issue 3)",
+                 WAVE_FORMAT_EXTENSIBLE and extra chunks (the strictest common reader's rule)",
         rate_channels: "Channel Talk help center, custom guidance voice: mono, 48000 Hz",
         name: "Channel Talk: uploads with Korean file names fail; ASCII-safe names \
                [A-Za-z0-9._-] ending .wav, 255 bytes at most (file systems' limit)",
@@ -343,7 +343,15 @@ impl Profile {
             ("format", format, src.format),
             (
                 "rate/channels",
-                format!("{} Hz, {} channel(s)", self.sample_rate, self.channels),
+                format!(
+                    "{} Hz, {}",
+                    self.sample_rate,
+                    if self.channels == 1 {
+                        "mono".to_string()
+                    } else {
+                        format!("{} channels", self.channels)
+                    }
+                ),
                 src.rate_channels,
             ),
             ("name", name, src.name),

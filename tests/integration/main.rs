@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! fixtures. One test binary; one module per subcommand, helpers in `util`.
 
+mod admin;
 mod adversarial;
 mod check;
 mod convert;
