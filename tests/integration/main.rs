@@ -12,4 +12,5 @@ mod names;
 mod promises;
 mod promises_audio;
 mod promises_read;
+mod serve;
 mod util;
