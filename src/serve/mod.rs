@@ -11,7 +11,7 @@
 //!   admitted (uploading, waiting or converting); beyond that the answer is 503 with
 //!   `Retry-After`, before the body is read.
 //! - A body that stalls for [`ServeOptions::idle`] is dropped (408): a slow client cannot keep
-//!   a slot; headers must arrive within the same time.
+//!   an admission slot for longer, and never holds a worker (workers start after the upload).
 //! - SIGINT or SIGTERM: the listener closes at once, requests in flight get
 //!   [`SHUTDOWN_GRACE`] to finish, then their conversions are cancelled and cleaned up; [`run`]
 //!   returns [`Stopped::Clean`] (the binary exits 0), or [`Stopped::Forced`] (exit 1) if some
