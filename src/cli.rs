@@ -78,6 +78,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout: `promptwav man | man -l -`.
     Man(ManArgs),
+    /// Serve the converter page and the HTTP API (on this machine only, by default).
+    #[command(after_help = SERVE_AFTER_HELP)]
+    Serve(ServeArgs),
 }
 
 /// Arguments of `profiles`.
@@ -129,6 +132,48 @@ pub struct InputArgs {
     /// With --files-from: paths are separated by NUL bytes, as `find -print0` writes them.
     #[arg(short = '0', long, requires = "files_from")]
     pub null: bool,
+}
+
+const SERVE_AFTER_HELP: &str = "\
+Open the URL it prints in a browser: drop files, download WAVs with safe names. Nothing is
+stored: each upload is removed when its request ends.
+
+Exit codes:
+  0  stopped by SIGINT (Ctrl-C) or SIGTERM; every request in flight finished or was cancelled
+  1  stopped, but a request in flight had not ended a few seconds after the signal
+  2  usage error, or the address cannot be listened on";
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on: HOST:PORT, HOST or PORT [default: 127.0.0.1:4800, or the next
+    /// free port]. Any non-loopback address needs --token (or --no-auth).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    pub open: bool,
+    /// The platform preselected on the page and used by the API by default.
+    #[arg(long, default_value = "channeltalk", value_name = "NAME", value_parser = profile_names())]
+    pub profile: String,
+    /// The largest upload accepted (bytes, or with K, M, G) [default: 1G, an hour of 48 kHz
+    /// 24-bit stereo WAV].
+    #[arg(long, value_name = "SIZE")]
+    pub max_upload: Option<String>,
+    /// Conversions at once (default: one per CPU core).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Requests that may wait for a conversion slot beyond --jobs (default: 4 per job); more
+    /// are answered 503 with Retry-After.
+    #[arg(long, value_name = "N")]
+    pub queue: Option<usize>,
+    /// Require this token on every request (Authorization: Bearer TOKEN, or the cookie set by
+    /// the one-time link the server prints).
+    #[arg(long, value_name = "TOKEN", conflicts_with = "no_auth")]
+    pub token: Option<String>,
+    /// Listen on a non-loopback address without a token (a proxy in front checks access).
+    #[arg(long)]
+    pub no_auth: bool,
 }
 
 /// Arguments of `convert`.

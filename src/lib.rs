@@ -49,6 +49,9 @@ pub mod names;
 pub mod output;
 pub mod profile;
 pub mod resample;
+/// `promptwav serve`: the converter page and the HTTP API (feature `serve`).
+#[cfg(feature = "serve")]
+pub mod serve;
 
 pub use batch::{ConvertOptions, Record, Status};
 pub use error::{Error, Result, Stage};

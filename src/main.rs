@@ -18,7 +18,7 @@ use promptwav::{ConvertOptions, Profile, Record, Status, names, output, profile}
 
 use promptwav::names::printable as shown;
 
-use cli::{CheckArgs, CheckFormat, Cli, Command, ConvertArgs, ExitCode, NameArgs};
+use cli::{CheckArgs, CheckFormat, Cli, Command, ConvertArgs, ExitCode, NameArgs, ServeArgs};
 
 fn main() {
     // A panic inside one file's conversion is caught and reported as that file's failure; say
@@ -53,6 +53,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Convert(args) => convert(args),
         Command::Check(args) => check(args),
         Command::Name(args) => name(args),
+        Command::Serve(args) => serve(args),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
@@ -147,6 +148,67 @@ fn profiles(args: cli::ProfilesArgs) -> anyhow::Result<ExitCode> {
 fn unknown_profile(name: &str) -> String {
     let known: Vec<&str> = profile::PROFILES.iter().map(|p| p.name).collect();
     format!("unknown profile '{name}'; known profiles: {}", known.join(", "))
+}
+
+/// `serve`: the flags mapped to [`promptwav::serve::ServeOptions`].
+fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    use promptwav::serve::{self, ServeOptions, Stopped};
+    let Some(profile) = Profile::by_name(&args.profile) else {
+        find_profile(&args.profile)?;
+        bail!("unknown profile '{}'", args.profile);
+    };
+    let mut opts = ServeOptions {
+        profile,
+        token: args.token.filter(|t| !t.is_empty()),
+        no_auth: args.no_auth,
+        ..ServeOptions::default()
+    };
+    if let Some(listen) = &args.listen {
+        (opts.listen, opts.port_fallback) = serve::parse_listen(listen)?;
+    }
+    if let Some(size) = &args.max_upload {
+        opts.max_upload = serve::parse_size(size)?;
+    }
+    if let Some(jobs) = args.jobs {
+        opts.jobs = jobs.clamp(1, promptwav::batch::MAX_JOBS);
+        opts.queue = opts.jobs * 4;
+    }
+    if let Some(queue) = args.queue {
+        opts.queue = queue;
+    }
+    let open = args.open;
+    let stopped = serve::run(opts, |started| {
+        say(&format!("promptwav serve: open {} in a browser (Ctrl-C stops)", started.url));
+        if let Some(login) = &started.login {
+            say(&format!("one-time link for a browser (sets the token cookie): {login}"));
+        }
+        if open {
+            open_browser(started.login.as_deref().unwrap_or(&started.url));
+        }
+    })?;
+    Ok(match stopped {
+        Stopped::Clean => ExitCode::Ok,
+        Stopped::Forced => ExitCode::SomeFailed,
+    })
+}
+
+/// Opens `url` in the default browser, quietly doing nothing when there is none.
+fn open_browser(url: &str) {
+    let mut cmd = if cfg!(target_os = "macos") {
+        process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut c = process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else {
+        process::Command::new("xdg-open")
+    };
+    let _ = cmd
+        .arg(url)
+        .stdin(process::Stdio::null())
+        .stdout(process::Stdio::null())
+        .stderr(process::Stdio::null())
+        .spawn();
 }
 
 fn find_profile(name: &str) -> anyhow::Result<Profile> {

@@ -127,7 +127,7 @@ fn ctrl_c_stops_cleanly_with_exit_130() {
 }
 
 /// A small deterministic generator for mutations.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -143,7 +143,7 @@ impl Rng {
 
 /// Eight kinds of damage to one file: bit flips, truncation, a lying chunk size, a header
 /// swapped for another format's, a zeroed run, a duplicated run, inserted junk, and a tiny head.
-fn mutations(data: &[u8], other: &[u8], rng: &mut Rng) -> Vec<Vec<u8>> {
+pub(crate) fn mutations(data: &[u8], other: &[u8], rng: &mut Rng) -> Vec<Vec<u8>> {
     let n = data.len().max(1);
     let mut out = Vec::new();
     let mut flipped = data.to_vec();

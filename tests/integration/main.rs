@@ -15,4 +15,5 @@ mod names;
 mod promises;
 mod promises_audio;
 mod promises_read;
+mod serve;
 mod util;
