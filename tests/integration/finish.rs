@@ -828,20 +828,30 @@ fn profiles_lists_every_platform_with_its_sources() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     for (name, says) in [
-        ("amazon-connect", "G.711 u-law, 8000 Hz"),
-        ("asterisk", "16-bit PCM, 8000 Hz"),
+        ("amazon-connect", "u-law, 8 kHz"),
+        ("asterisk", "16-bit PCM, 8 kHz"),
         ("asterisk-wav16", ".wav16"),
-        ("cisco", "G.711 u-law"),
-        ("teams", "16-bit PCM, 16000 Hz"),
-        ("genesys", "16-bit PCM, 8000 Hz"),
+        ("cisco", "u-law"),
+        ("teams", "16-bit PCM, 16 kHz"),
+        ("genesys", "16-bit PCM, 8 kHz"),
     ] {
         let line = text.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap();
-        assert!(line.contains(says) && line.contains("Source:"), "{line}");
+        assert!(line.contains(says), "{line}");
+        // Each profile's sources in full, with `profiles NAME`.
+        let one = promptwav().args(["profiles", name]).output().unwrap();
+        assert!(String::from_utf8_lossy(&one.stdout).contains("source:"), "{name}");
     }
-    assert!(text.contains("docs.aws.amazon.com/connect/latest/adminguide/play.html"));
-    assert!(text.contains("less than 50MB and less than five minutes"));
-    assert!(text.contains("cannot be more than 5MB"));
-    assert!(text.contains("limited to 25MB"));
+    let all: String = ["amazon-connect", "teams", "genesys"]
+        .iter()
+        .map(|n| {
+            let o = promptwav().args(["profiles", n]).output().unwrap();
+            String::from_utf8(o.stdout).unwrap()
+        })
+        .collect();
+    assert!(all.contains("docs.aws.amazon.com/connect/latest/adminguide/play.html"));
+    assert!(all.contains("less than 50MB and less than five minutes"));
+    assert!(all.contains("cannot be more than 5MB"));
+    assert!(all.contains("limited to 25MB"));
 }
 
 #[test]
