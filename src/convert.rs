@@ -585,24 +585,15 @@ pub fn batch_loudness_target(
     jobs: usize,
     cancel: Option<&AtomicBool>,
 ) -> Option<BatchTarget> {
-    use rayon::prelude::*;
-    let work = || {
-        inputs
-            .par_iter()
-            .with_max_len(1)
-            .filter_map(|p| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    measure_loudness(p, profile, finish, cancel).ok().flatten()
-                }))
-                .ok()
-                .flatten()
-            })
-            .collect::<Vec<f64>>()
-    };
-    let values = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
-    };
+    let measured = crate::parallel::ordered(
+        inputs,
+        jobs,
+        |_, p| measure_loudness(p, profile, finish, cancel).ok().flatten(),
+        |_, _| None,
+        &mut |_| {},
+        &mut |_| {},
+    );
+    let values: Vec<f64> = measured.into_iter().flatten().collect();
     let median = finish::median(&values)?;
     let (lufs, warning) = finish::matched_target(median);
     Some(BatchTarget { lufs, median, warning })

@@ -47,8 +47,11 @@ pub mod finish;
 pub mod mix;
 pub mod names;
 pub mod output;
+pub mod parallel;
+pub mod problem;
 pub mod profile;
 pub mod resample;
+pub mod walk;
 
 pub use batch::{ConvertOptions, Record, Status};
 pub use error::{Error, Result, Stage};

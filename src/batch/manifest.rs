@@ -27,7 +27,7 @@ use std::time::UNIX_EPOCH;
 use serde::{Deserialize, Serialize};
 
 /// The manifest's file name, in the output folder.
-pub const FILE_NAME: &str = ".promptwav-manifest.jsonl";
+pub const FILE_NAME: &str = crate::output::MANIFEST_NAME;
 
 /// One output and what it was made from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,6 +8,7 @@ mod convert;
 mod finish;
 mod formats;
 mod hostile;
+mod layers;
 mod names;
 mod promises;
 mod promises_audio;
