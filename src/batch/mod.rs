@@ -32,7 +32,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::convert::{Converted, Settings, convert_via};
-use crate::error::{Error, Stage};
+use crate::error::{Error, ErrorKind, Stage};
 use crate::names::{self, Deduper};
 use crate::output;
 use crate::parallel;
@@ -287,11 +287,11 @@ impl Record {
     fn fail(&mut self, e: &Error) {
         self.status = Status::Failed;
         self.error = Some(e.reason().to_string());
-        self.stage = Some(e.stage);
+        self.stage = Some(e.stage());
         self.output = None;
         self.output_path = None;
         // What was known of the source when it failed (after probing).
-        if let Some(f) = &e.facts {
+        if let Some(f) = e.facts() {
             self.format = f.format.clone();
             self.codec = f.codec.clone();
             self.source_rate = f.sample_rate;
@@ -484,7 +484,7 @@ fn run_one(
             record.output_path = None;
         }
         Err(e) => {
-            if e.stage == Stage::Write && e.reason().starts_with("output already exists") {
+            if e.kind() == ErrorKind::OutputExists {
                 record.status = Status::Skipped;
                 record.error = Some(e.reason().to_string());
                 record.output = None;
