@@ -31,12 +31,12 @@ use std::sync::mpsc;
 
 use crate::decode::{DecodeStats, Decoder, SourceInfo};
 use crate::encode::{self, G711, Quantizer, WavWriter};
-use crate::error::{Error, Facts, Result, Stage, io_reason};
+use crate::error::{Error, ErrorKind, Facts, Result, Stage, io_reason};
 use crate::finish::{self, FinishOptions, FinishReport, Plan};
 use crate::mix::{self, ChannelStats, Downmix, Invalid};
 use crate::output::TempFile;
 use crate::profile::{Codec, Profile, human_duration};
-use crate::resample::{Resampler, output_len};
+use crate::resample::{Resampler, UnsupportedRate, output_len};
 
 /// What converting one file found and did.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +72,7 @@ fn with_resampler<T>(
     from: u32,
     to: u32,
     f: impl FnOnce(&mut Resampler) -> T,
-) -> std::result::Result<T, String> {
+) -> std::result::Result<T, UnsupportedRate> {
     RESAMPLERS.with(|cell| {
         let mut map = cell.borrow_mut();
         let r = match map.entry((from, to)) {
@@ -103,17 +103,21 @@ pub struct Settings<'a> {
     pub finish: Option<&'a FinishOptions>,
 }
 
-/// The G.711 law of a profile's codec (`None` for PCM); fails for a PCM bit depth the encoder
-/// does not write.
-fn law_of(profile: &Profile) -> std::result::Result<Option<G711>, String> {
+/// The G.711 law of a profile's codec (`None` for PCM); fails (invalid options) for a format the
+/// encoder does not write.
+fn law_of(profile: &Profile, dest: &Path) -> Result<Option<G711>> {
     match (profile.codec, profile.bits_per_sample) {
         (Codec::Pcm, 16) => Ok(None),
         (Codec::Mulaw, 8) => Ok(Some(G711::Mulaw)),
         (Codec::Alaw, 8) => Ok(Some(G711::Alaw)),
-        (codec, bits) => Err(format!(
-            "profile {}: {bits}-bit {} cannot be written (16-bit PCM, 8-bit u-law or A-law)",
-            profile.name,
-            codec.describe()
+        (codec, bits) => Err(Error::new(
+            dest,
+            Stage::Options,
+            format!(
+                "profile {}: {bits}-bit {} cannot be written (16-bit PCM, 8-bit u-law or A-law)",
+                profile.name,
+                codec.describe()
+            ),
         )),
     }
 }
@@ -209,7 +213,7 @@ impl<'a> Limits<'a> {
     /// Refuses an output of `frames` (known before writing) that breaks a limit.
     fn judge(&self, frames: u64, input: &Path) -> Result<()> {
         match self.breach(frames) {
-            Some(why) => Err(Error::new(input, Stage::Write, why)),
+            Some(why) => Err(Error::new(input, Stage::Limits, why)),
             None => Ok(()),
         }
     }
@@ -260,10 +264,10 @@ pub fn convert_via(
     profile: &Profile,
     settings: &Settings<'_>,
 ) -> Result<Converted> {
-    let law = law_of(profile).map_err(|e| Error::new(dest, Stage::Write, e))?;
+    let law = law_of(profile, dest)?;
     let limits = Limits::new(profile, law);
     if let Some(finish) = settings.finish.filter(|f| f.is_active()) {
-        finish.validate().map_err(|e| Error::new(input, Stage::Resample, e))?;
+        finish.validate().map_err(|e| Error::new(input, Stage::Options, e.to_string()))?;
         let source = Source::open(input, profile.sample_rate, settings.cancel)?;
         let facts = facts_of(&source.info);
         return convert_finished(source, dest, work_dir, profile, settings, finish, &limits)
@@ -291,7 +295,7 @@ fn convert_streamed(
     let source_rate = decoder.info().sample_rate;
     let source = decoder.info().clone();
     let cancelled = || settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
-    let interrupted = || Error::new(input, Stage::Decode, "interrupted");
+    let interrupted = || Error::new(input, Stage::Cancel, "interrupted");
 
     let law = limits.law;
     let (stats, output_frames, clipped, invalid) =
@@ -305,7 +309,7 @@ fn convert_streamed(
                 run_inline(decoder, resampler, encoder, &cancelled, input, dest)
             }
         })
-        .map_err(|e| Error::new(input, Stage::Resample, e))??;
+        .map_err(|e| unsupported_rate(input, e))??;
     // Whatever the container said: the output as written keeps the limits (a minimum length
     // can only be judged at the end).
     limits.judge(output_frames, input)?;
@@ -343,6 +347,7 @@ fn publish(tmp: TempFile, dest: &Path, overwrite: bool) -> Result<()> {
     tmp.commit(dest, overwrite).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Error::new(dest, Stage::Write, "output already exists (use --force to overwrite)")
+                .of_kind(ErrorKind::OutputExists)
         } else {
             write_err(dest, e)
         }
@@ -430,7 +435,7 @@ impl<'a> Source<'a> {
         if let Some(cache) = &self.cache {
             for chunk in cache.chunks(32 * 1024) {
                 if cancelled() {
-                    return Err(Error::new(self.input, Stage::Decode, "interrupted"));
+                    return Err(Error::new(self.input, Stage::Cancel, "interrupted"));
                 }
                 sink(chunk)?;
             }
@@ -473,7 +478,7 @@ impl<'a> Source<'a> {
             };
             while let Some(chunk) = decoder.next_chunk()? {
                 if cancelled() {
-                    return Err(Error::new(input, Stage::Decode, "interrupted"));
+                    return Err(Error::new(input, Stage::Cancel, "interrupted"));
                 }
                 if first {
                     channels.push(chunk.planes, chunk.frames);
@@ -495,7 +500,7 @@ impl<'a> Source<'a> {
             resampler.finish(&mut resampled);
             deliver(&mut resampled)
         })
-        .map_err(|e| Error::new(input, Stage::Resample, e))??;
+        .map_err(|e| unsupported_rate(input, e))??;
         if first {
             self.stats = Some(decoder.stats().clone());
             self.channels = channels;
@@ -585,24 +590,15 @@ pub fn batch_loudness_target(
     jobs: usize,
     cancel: Option<&AtomicBool>,
 ) -> Option<BatchTarget> {
-    use rayon::prelude::*;
-    let work = || {
-        inputs
-            .par_iter()
-            .with_max_len(1)
-            .filter_map(|p| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    measure_loudness(p, profile, finish, cancel).ok().flatten()
-                }))
-                .ok()
-                .flatten()
-            })
-            .collect::<Vec<f64>>()
-    };
-    let values = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
-    };
+    let measured = crate::parallel::ordered(
+        inputs,
+        jobs,
+        |_, p| measure_loudness(p, profile, finish, cancel).ok().flatten(),
+        |_, _| None,
+        &mut |_| {},
+        &mut |_| {},
+    );
+    let values: Vec<f64> = measured.into_iter().flatten().collect();
     let median = finish::median(&values)?;
     let (lufs, warning) = finish::matched_target(median);
     Some(BatchTarget { lufs, median, warning })
@@ -704,7 +700,7 @@ fn convert_finished(
     // The output's length is known now, trimming done: judged before anything is written. A
     // source that does not declare its length fails as it does without finishing ("longer than").
     if source.info.declared_frames.is_none() && end - start > limits.max_frames {
-        return Err(Error::new(input, Stage::Write, limits.cap_reason()));
+        return Err(Error::new(input, Stage::Limits, limits.cap_reason()));
     }
     limits.judge(end - start, input)?;
     let mut tmp = TempFile::create(work_dir).map_err(|e| write_err(dest, e))?;
@@ -830,7 +826,7 @@ fn convert_finished(
         warnings.push(format!("{} sample(s) clipped at full scale", outcome.clipped));
     }
     if settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-        return Err(Error::new(input, Stage::Decode, "interrupted"));
+        return Err(Error::new(input, Stage::Cancel, "interrupted"));
     }
     limits.judge(outcome.frames, input)?;
     publish(tmp, dest, settings.overwrite)?;
@@ -902,7 +898,7 @@ impl<W: std::io::Write + std::io::Seek> Encoder<W> {
     /// output past its limits.
     fn write(&mut self, samples: &[f32], dest: &Path) -> Result<&[i16]> {
         if self.writer.samples().saturating_add(samples.len() as u64) > self.max_frames {
-            return Err(Error::new(dest, Stage::Write, self.over.clone()));
+            return Err(Error::new(dest, Stage::Limits, self.over.clone()));
         }
         self.pcm.clear();
         self.quantizer.quantize(samples, &mut self.pcm);
@@ -932,7 +928,7 @@ fn run_inline<W: std::io::Write + std::io::Seek>(
     let mut invalid = Invalid::default();
     while let Some(chunk) = decoder.next_chunk()? {
         if cancelled() {
-            return Err(Error::new(input, Stage::Decode, "interrupted"));
+            return Err(Error::new(input, Stage::Cancel, "interrupted"));
         }
         mono.clear();
         let (planes, speakers, frames) = (chunk.planes, chunk.speakers, chunk.frames);
@@ -965,6 +961,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
     decoder.decode_ahead(DECODE_THREADS);
     let internal = || {
         Error::new(input, Stage::Decode, "internal error while converting; please report this file")
+            .of_kind(ErrorKind::Internal)
     };
     std::thread::scope(|scope| {
         let (mono_tx, mono_rx) = mpsc::sync_channel::<Result<Vec<f32>>>(IN_FLIGHT);
@@ -1059,7 +1056,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
         let mut writer_alive = true;
         for message in mono_rx.iter() {
             if cancelled() {
-                result = Err(Error::new(input, Stage::Decode, "interrupted"));
+                result = Err(Error::new(input, Stage::Cancel, "interrupted"));
                 break;
             }
             match message {
@@ -1114,6 +1111,11 @@ fn cheap_to_decode(source: &SourceInfo) -> bool {
     c.starts_with("pcm") || c.starts_with("adpcm") || matches!(c, "alac" | "aac")
 }
 
+/// A source rate the resampler does not take: the source's sample rate is unsupported.
+fn unsupported_rate(input: &Path, e: UnsupportedRate) -> Error {
+    Error::new(input, Stage::Resample, e.to_string()).of_kind(ErrorKind::UnsupportedCodec)
+}
+
 fn write_err(dest: &Path, e: std::io::Error) -> Error {
     Error::with_source(dest, Stage::Write, io_reason(&e), e)
 }
@@ -1163,7 +1165,7 @@ mod tests {
         // Every profile: the most frames allowed pass, one more does not, and what is allowed
         // is what `check` accepts of the file written.
         for p in crate::profile::PROFILES {
-            let Ok(law) = law_of(p) else { panic!("{}", p.name) };
+            let Ok(law) = law_of(p, Path::new("x.wav")) else { panic!("{}", p.name) };
             let l = Limits::new(p, law);
             assert_eq!(l.breach(l.max_frames), None, "{}", p.name);
             assert!(l.breach(l.max_frames + 1).is_some(), "{}", p.name);
@@ -1191,7 +1193,7 @@ mod tests {
         let dest = Path::new("x.wav");
         assert!(e.write(&[0.0; 40], dest).is_ok());
         let err = e.write(&[0.0; 9], dest).unwrap_err();
-        assert_eq!(err.stage, Stage::Write);
+        assert_eq!((err.stage(), err.kind()), (Stage::Limits, ErrorKind::TooLong));
         assert!(err.reason().starts_with("longer than 0 s: Channel Talk accepts prompts"), "{err}");
         assert_eq!(e.writer.samples(), 40);
     }

@@ -1,5 +1,6 @@
-//! Errors of the library: every failure names the file it concerns and the pipeline stage it
-//! happened in, with a message written for the person who has to act on it.
+//! Errors of the library: every failure names the file it concerns, the pipeline stage it
+//! happened in and its [`ErrorKind`] (what callers match on: never the message), with a message
+//! written for the person who has to act on it.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,14 @@ pub enum Stage {
     Resample,
     /// Writing the output file.
     Write,
+    /// Checking the options asked for (the profile's format, the finishing values), before
+    /// anything is read.
+    Options,
+    /// Judging the output against the profile's limits (duration, file size) and the WAV
+    /// format's (4 GiB), before or while writing.
+    Limits,
+    /// Stopped on request (the cancel flag was set), between two chunks.
+    Cancel,
 }
 
 impl fmt::Display for Stage {
@@ -28,7 +37,71 @@ impl fmt::Display for Stage {
             Stage::Decode => "decode",
             Stage::Resample => "resample",
             Stage::Write => "write",
+            Stage::Options => "options",
+            Stage::Limits => "limits",
+            Stage::Cancel => "cancel",
         })
+    }
+}
+
+/// What kind of failure an [`Error`] is: what a caller decides on (skip, retry, tell the user
+/// to fix the file or the options). New kinds may come: match with a wildcard arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input does not exist.
+    NotFound,
+    /// The input or the output folder cannot be read or written for lack of permission.
+    PermissionDenied,
+    /// The input is not audio (a document, an image, an empty file, a folder...).
+    NotAudio,
+    /// The input is audio in a codec or form promptwav does not decode.
+    UnsupportedCodec,
+    /// The input is audio, but damaged or cut off so that it cannot be decoded.
+    Damaged,
+    /// The output would break the profile's limits (duration, file size) or the WAV format's.
+    TooLong,
+    /// The output exists already and overwriting was not asked for.
+    OutputExists,
+    /// The output would be one of the run's input files.
+    IsAnInput,
+    /// A link inside the output folder lies on the output's path (never written through).
+    LinkInOutput,
+    /// Stopped on request (the cancel flag).
+    Interrupted,
+    /// The disk (or a quota) is full: every later write to the same place would fail too.
+    DiskFull,
+    /// The options asked for are invalid (a value out of range, a profile format that cannot
+    /// be written).
+    InvalidOptions,
+    /// Another I/O failure.
+    Io,
+    /// A bug in promptwav or a codec; please report the file.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The kind of an I/O error: not found, permission, disk full, else I/O.
+    pub fn of_io(kind: std::io::ErrorKind) -> ErrorKind {
+        use std::io::ErrorKind as K;
+        match kind {
+            K::NotFound => ErrorKind::NotFound,
+            K::PermissionDenied => ErrorKind::PermissionDenied,
+            K::StorageFull | K::QuotaExceeded => ErrorKind::DiskFull,
+            _ => ErrorKind::Io,
+        }
+    }
+
+    /// The usual kind of a failure at `stage` without a more precise one.
+    fn default_for(stage: Stage) -> ErrorKind {
+        match stage {
+            Stage::Open | Stage::Write => ErrorKind::Io,
+            Stage::Probe => ErrorKind::NotAudio,
+            Stage::Decode | Stage::Resample => ErrorKind::Damaged,
+            Stage::Options => ErrorKind::InvalidOptions,
+            Stage::Limits => ErrorKind::TooLong,
+            Stage::Cancel => ErrorKind::Interrupted,
+        }
     }
 }
 
@@ -52,25 +125,23 @@ pub struct Facts {
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {stage}: {message}", path.display())]
 pub struct Error {
-    /// The file concerned.
-    pub path: PathBuf,
-    /// Where in the pipeline it failed.
-    pub stage: Stage,
-    /// What went wrong, for a person ("not an audio file", "truncated MP3 at 12.3 s").
-    pub message: String,
-    /// The underlying error, when there is one.
+    path: PathBuf,
+    stage: Stage,
+    kind: ErrorKind,
+    message: String,
     #[source]
-    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
-    /// What was known about the source when it failed (after probing), if anything.
-    pub facts: Option<Box<Facts>>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    facts: Option<Box<Facts>>,
 }
 
 impl Error {
-    /// A new error without an underlying cause.
+    /// A new error without an underlying cause, of the usual kind for `stage` (see
+    /// [`Error::of_kind`] to say another).
     pub fn new(path: &Path, stage: Stage, message: impl Into<String>) -> Self {
         Error {
             path: path.to_path_buf(),
             stage,
+            kind: ErrorKind::default_for(stage),
             message: message.into(),
             source: None,
             facts: None,
@@ -78,19 +149,52 @@ impl Error {
     }
 
     /// A new error wrapping an underlying cause (kept for `source()`, not repeated in the text).
+    /// An I/O cause gives its kind (not found, disk full...).
     pub fn with_source(
         path: &Path,
         stage: Stage,
         message: impl Into<String>,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
+        let source: Box<dyn std::error::Error + Send + Sync> = Box::new(source);
+        let kind = match source.downcast_ref::<std::io::Error>() {
+            Some(io) => ErrorKind::of_io(io.kind()),
+            None => ErrorKind::default_for(stage),
+        };
         Error {
             path: path.to_path_buf(),
             stage,
+            kind,
             message: message.into(),
-            source: Some(Box::new(source)),
+            source: Some(source),
             facts: None,
         }
+    }
+
+    /// The same error, of `kind`.
+    pub fn of_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// What kind of failure it is: what to match on.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The file concerned.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Where in the pipeline it failed.
+    pub fn stage(&self) -> Stage {
+        self.stage
+    }
+
+    /// What was known about the source when it failed (after probing), if anything.
+    pub fn facts(&self) -> Option<&Facts> {
+        self.facts.as_deref()
     }
 
     /// The same error, carrying `facts` unless it carries some already.
@@ -101,7 +205,9 @@ impl Error {
         self
     }
 
-    /// The message alone, without path and stage: what a report's `error` field holds.
+    /// The message alone, without path and stage, for a person ("not an audio file", "truncated
+    /// MP3 at 12.3 s"): what a report's `error` field holds. Never decide on it: see
+    /// [`Error::kind`].
     pub fn reason(&self) -> &str {
         &self.message
     }
@@ -114,10 +220,7 @@ impl Error {
     /// Whether the cause was a full disk (or an exhausted quota): every later write to the same
     /// place would fail too.
     pub fn is_disk_full(&self) -> bool {
-        matches!(
-            self.io_kind(),
-            Some(std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
-        )
+        self.kind == ErrorKind::DiskFull
     }
 }
 
@@ -155,26 +258,38 @@ pub fn io_reason(err: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::{Error as IoError, ErrorKind};
+    use std::io::{Error as IoError, ErrorKind as ErrorKind2};
 
     #[test]
     fn disk_full_is_recognized_through_the_source() {
         let p = Path::new("x.wav");
-        let full =
-            Error::with_source(p, Stage::Write, "disk full", IoError::from(ErrorKind::StorageFull));
+        let full = Error::with_source(
+            p,
+            Stage::Write,
+            "disk full",
+            IoError::from(ErrorKind2::StorageFull),
+        );
         assert!(full.is_disk_full());
         let quota =
-            Error::with_source(p, Stage::Write, "quota", IoError::from(ErrorKind::QuotaExceeded));
+            Error::with_source(p, Stage::Write, "quota", IoError::from(ErrorKind2::QuotaExceeded));
         assert!(quota.is_disk_full());
         let denied = Error::with_source(
             p,
             Stage::Write,
             "denied",
-            IoError::from(ErrorKind::PermissionDenied),
+            IoError::from(ErrorKind2::PermissionDenied),
         );
         assert!(!denied.is_disk_full());
         assert!(!Error::new(p, Stage::Write, "no source").is_disk_full());
-        assert_eq!(io_reason(&IoError::from(ErrorKind::StorageFull)), "disk full");
-        assert_eq!(io_reason(&IoError::from(ErrorKind::PermissionDenied)), "permission denied");
+        assert_eq!(full.kind(), ErrorKind::DiskFull);
+        assert_eq!(denied.kind(), ErrorKind::PermissionDenied);
+        let missing = Error::with_source(p, Stage::Open, "x", IoError::from(ErrorKind2::NotFound));
+        assert_eq!(missing.kind(), ErrorKind::NotFound);
+        assert_eq!(Error::new(p, Stage::Probe, "a text file").kind(), ErrorKind::NotAudio);
+        assert_eq!(Error::new(p, Stage::Cancel, "interrupted").kind(), ErrorKind::Interrupted);
+        let exists = Error::new(p, Stage::Write, "exists").of_kind(ErrorKind::OutputExists);
+        assert_eq!((exists.kind(), exists.stage()), (ErrorKind::OutputExists, Stage::Write));
+        assert_eq!(io_reason(&IoError::from(ErrorKind2::StorageFull)), "disk full");
+        assert_eq!(io_reason(&IoError::from(ErrorKind2::PermissionDenied)), "permission denied");
     }
 }

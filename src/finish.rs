@@ -140,6 +140,11 @@ impl Default for Trim {
     }
 }
 
+/// A finishing option out of its range, or two that exclude each other; the message says which.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidOption(String);
+
 impl FinishOptions {
     /// Whether any finishing is asked for.
     pub fn is_active(&self) -> bool {
@@ -171,15 +176,15 @@ impl FinishOptions {
     }
 
     /// Checks every value is in its sensible range; says which is not.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InvalidOption> {
         let within = |what: &str, v: f64, lo: f64, hi: f64, unit: &str| {
             if v.is_finite() && (lo..=hi).contains(&v) {
                 Ok(())
             } else {
-                Err(format!(
+                Err(InvalidOption(format!(
                     "{what} must be between {lo} and {hi} {unit}, not {}",
                     round_for_people(v)
-                ))
+                )))
             }
         };
         if let Some(l) = self.loudness {
@@ -196,9 +201,9 @@ impl FinishOptions {
             within("the fade", f, 0.0, 10_000.0, "ms")?;
         }
         if self.loudness.is_some() && self.match_loudness {
-            return Err(
-                "a loudness target and matching the batch's loudness exclude each other".into()
-            );
+            return Err(InvalidOption(
+                "a loudness target and matching the batch's loudness exclude each other".into(),
+            ));
         }
         Ok(())
     }
@@ -846,7 +851,7 @@ mod tests {
         assert_eq!(matched_target(-80.04).0, -70.0);
         assert_eq!(matched_target(-23.0), (-23.0, None));
         let bad = FinishOptions { loudness: Some(6.958667152968579), ..FinishOptions::default() };
-        let msg = bad.validate().unwrap_err();
+        let msg = bad.validate().unwrap_err().to_string();
         assert!(msg.ends_with("not 7"), "{msg}");
     }
 

@@ -47,11 +47,14 @@ pub mod finish;
 pub mod mix;
 pub mod names;
 pub mod output;
+pub mod parallel;
+pub mod problem;
 pub mod profile;
 pub mod resample;
 /// `promptwav serve`: the converter page and the HTTP API (feature `serve`).
 #[cfg(feature = "serve")]
 pub mod serve;
+pub mod walk;
 
 pub use batch::{ConvertOptions, Record, Status};
 pub use error::{Error, Result, Stage};

@@ -215,6 +215,10 @@ pub fn create_dirs_within(root: &Path, rel: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// The name of the output folder's manifest (what each output was made from; written by the
+/// batch layer). The walk leaves it out, as it does our temporary files.
+pub const MANIFEST_NAME: &str = ".promptwav-manifest.jsonl";
+
 /// Whether `name` is one of our temporary files.
 pub fn is_temporary_name(name: &str) -> bool {
     name.starts_with(PREFIX) && name.ends_with(SUFFIX)

@@ -14,7 +14,7 @@
 //! ([`Profile::duration_breach`], [`Profile::size_breach`]), for both `check` (the file as it is)
 //! and `convert` (the file it would write, judged before writing when the length is known).
 
-use crate::check::{Code, Severity};
+use crate::problem::{Code, Severity};
 
 /// What a phone platform accepts.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

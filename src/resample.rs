@@ -75,16 +75,21 @@ struct Inner {
     scratch: Vec<f32>,
 }
 
+/// A pair of rates the resampler does not convert between; the message says which and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UnsupportedRate(String);
+
 impl Resampler {
     /// A resampler from `from` Hz to `to` Hz. Fails for rates outside [`MIN_RATE`] to
     /// [`MAX_RATE`], and for rates so oddly related that the exact FFT block would exceed
     /// [`MAX_BLOCK`] (no real recording has one; a damaged header may).
-    pub fn new(from: u32, to: u32) -> Result<Resampler, String> {
+    pub fn new(from: u32, to: u32) -> Result<Resampler, UnsupportedRate> {
         for rate in [from, to] {
             if !(MIN_RATE..=MAX_RATE).contains(&rate) {
-                return Err(format!(
+                return Err(UnsupportedRate(format!(
                     "unsupported sample rate {rate} Hz (supported: {MIN_RATE} to {MAX_RATE} Hz)"
-                ));
+                )));
             }
         }
         let inner = if from == to {
@@ -92,9 +97,9 @@ impl Resampler {
         } else {
             let (block_in, block_out) = block_sizes(from, to);
             if block_in.max(block_out) > MAX_BLOCK {
-                return Err(format!(
+                return Err(UnsupportedRate(format!(
                     "unsupported sample rate {from} Hz: no standard rate, and too odd to convert exactly to {to} Hz"
-                ));
+                )));
             }
             let fft = Fft::<f32>::new_custom(
                 from as usize,
@@ -105,7 +110,7 @@ impl Resampler {
                 rubato::WindowFunction::BlackmanHarris2,
                 FixedSync::Both,
             )
-            .map_err(|e| format!("cannot resample {from} Hz to {to} Hz: {e}"))?;
+            .map_err(|e| UnsupportedRate(format!("cannot resample {from} Hz to {to} Hz: {e}")))?;
             debug_assert_eq!(fft.fft_size_in(), block_in);
             let delay = fft.output_delay();
             Some(Inner {

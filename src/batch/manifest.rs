@@ -33,7 +33,7 @@ use std::time::UNIX_EPOCH;
 use serde::{Deserialize, Serialize};
 
 /// The manifest's file name, in the output folder.
-pub const FILE_NAME: &str = ".promptwav-manifest.jsonl";
+pub const FILE_NAME: &str = crate::output::MANIFEST_NAME;
 
 /// A manifest larger than this is not read (a few hundred bytes a line: about 100,000 lines).
 pub const MAX_BYTES: u64 = 64 << 20;

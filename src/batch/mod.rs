@@ -2,11 +2,9 @@
 //! input, in input order.
 //!
 //! Guarantees:
-//! - Folders are walked recursively in sorted order; hidden files, files that are clearly not
-//!   audio (documents, images, archives...), special files and links to folders are skipped and
-//!   reported as `skipped`; hidden folders are not entered. A pipe or device named as an input
-//!   (`/dev/stdin`) fails with a reason: it is never silently skipped. The output folder is never walked,
-//!   even when it lies inside an input folder.
+//! - Inputs are walked by [`crate::walk`] (recursively, sorted, the output folder never
+//!   entered): what it skips is reported as `skipped`, what it cannot read (a pipe or device
+//!   named as an input, a missing file) as `failed` at the `open` stage, with the walk's reason.
 //! - A file input lands directly in the output folder; a folder input keeps its structure under
 //!   it, every folder name made safe like file names.
 //! - Every output path lies inside the output folder: each component is a safe name, which
@@ -28,21 +26,22 @@
 pub mod manifest;
 
 use std::collections::{HashMap, HashSet};
-use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 use crate::convert::{Converted, Settings, convert_via};
-use crate::error::{Error, Stage, io_reason};
+use crate::error::{Error, ErrorKind, Stage};
 use crate::names::{self, Deduper};
 use crate::output;
+use crate::parallel;
 use crate::profile::Profile;
+use crate::walk::{self, Found, Skip, SkipKind};
 use manifest::Manifest;
 
 /// The most worker threads a run starts, whatever `jobs` asks.
-pub const MAX_JOBS: usize = 64;
+pub const MAX_JOBS: usize = parallel::MAX_THREADS;
 
 /// Options for a conversion run. The command line is turned into one of these; library users
 /// build it directly.
@@ -72,8 +71,7 @@ impl ConvertOptions {
 
     /// The worker threads to start for `files` files.
     pub fn threads_for(&self, files: usize) -> usize {
-        let wanted = if self.jobs == 0 { rayon::current_num_threads().max(1) } else { self.jobs };
-        wanted.clamp(1, MAX_JOBS).min(files.max(1))
+        parallel::threads_for(self.jobs, files)
     }
 }
 
@@ -206,6 +204,14 @@ pub struct Record {
 }
 
 impl Record {
+    /// The record of an entry the walk left out: `skipped`, or `failed` at the open stage.
+    fn from_skip(skip: Skip) -> Record {
+        match skip.kind {
+            SkipKind::Skipped => Record::skipped(&skip.path, skip.reason),
+            SkipKind::Unreadable => Record::failed(&skip.path, Stage::Open, skip.reason),
+        }
+    }
+
     fn new(input: &Path, status: Status) -> Record {
         Record {
             input: input.to_string_lossy().into_owned(),
@@ -280,11 +286,11 @@ impl Record {
     fn fail(&mut self, e: &Error) {
         self.status = Status::Failed;
         self.error = Some(e.reason().to_string());
-        self.stage = Some(e.stage);
+        self.stage = Some(e.stage());
         self.output = None;
         self.output_path = None;
         // What was known of the source when it failed (after probing).
-        if let Some(f) = &e.facts {
+        if let Some(f) = e.facts() {
             self.format = f.format.clone();
             self.codec = f.codec.clone();
             self.source_rate = f.sample_rate;
@@ -350,181 +356,13 @@ fn shard_hash(bytes: &[u8]) -> u64 {
         .fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-/// Extensions of files that are clearly not audio: skipped when found in a walked folder (a
-/// file named on the command line is always tried).
-const NOT_AUDIO: &[&str] = &[
-    "txt", "md", "rtf", "pdf", "doc", "docx", "xls", "xlsx", "csv", "tsv", "ppt", "pptx", "odt",
-    "ods", "hwp", "hwpx", "json", "xml", "yaml", "yml", "toml", "ini", "cfg", "log", "html", "htm",
-    "css", "js", "py", "sh", "bat", "exe", "dll", "jpg", "jpeg", "png", "gif", "bmp", "webp",
-    "svg", "tif", "tiff", "heic", "ico", "psd", "zip", "rar", "7z", "gz", "tgz", "bz2", "xz",
-    "tar", "db", "sqlite", "lnk", "url", "srt", "vtt", "lrc", "cue", "m3u", "m3u8", "pls", "nfo",
-    "sfk", "pkf", "asd", "reapeaks",
-];
-
-fn is_hidden(name: &std::ffi::OsStr) -> bool {
-    name.as_encoded_bytes().first() == Some(&b'.')
-}
-
-fn clearly_not_audio(path: &Path) -> bool {
-    let name =
-        path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-    if matches!(name.as_str(), "thumbs.db" | "desktop.ini") {
-        return true;
-    }
-    path.extension()
-        .and_then(|e| e.to_str())
-        .map(|e| NOT_AUDIO.contains(&e.to_ascii_lowercase().as_str()))
-        .unwrap_or(false)
-}
-
-/// A file found while walking, with the safe folder path it goes to (relative to the output).
-#[derive(Debug, Clone)]
-pub struct Found {
-    /// The file.
-    pub path: PathBuf,
-    /// The safe folder path its output goes to, relative to the output folder.
-    pub rel_dir: PathBuf,
-}
-
-struct Walker<'a> {
-    out_dir_canon: Option<PathBuf>,
-    found: &'a mut Vec<Result<Found, Record>>,
-    /// Folders being walked (canonical), against link loops.
-    stack: Vec<PathBuf>,
-}
-
-impl Walker<'_> {
-    fn walk(&mut self, dir: &Path, rel_dir: &Path) {
-        let canon = fs::canonicalize(dir).ok();
-        if let Some(c) = &canon {
-            if self.out_dir_canon.as_ref() == Some(c) {
-                return;
-            }
-            if self.stack.contains(c) {
-                self.found.push(Err(Record::skipped(
-                    dir,
-                    "folder loop (a link back to a parent folder)",
-                )));
-                return;
-            }
-        }
-        let entries = match fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(e) => {
-                let mut r = Record::new(dir, Status::Failed);
-                r.error = Some(format!("cannot read folder: {}", io_reason(&e)));
-                r.stage = Some(Stage::Open);
-                self.found.push(Err(r));
-                return;
-            }
-        };
-        let mut names: Vec<OsString> = entries.flatten().map(|e| e.file_name()).collect();
-        names.sort();
-        if let Some(c) = canon.clone() {
-            self.stack.push(c);
-        }
-        for name in names {
-            let path = dir.join(&name);
-            let Ok(meta) = fs::symlink_metadata(&path) else {
-                continue;
-            };
-            let ft = meta.file_type();
-            if is_hidden(&name) {
-                let text = name.to_string_lossy();
-                if !ft.is_dir() && !output::is_temporary_name(&text) && text != manifest::FILE_NAME
-                {
-                    self.found.push(Err(Record::skipped(&path, "hidden file")));
-                }
-                continue;
-            }
-            if ft.is_dir() {
-                self.walk(&path, &rel_dir.join(names::safe_component(&name)));
-            } else if ft.is_symlink() {
-                match fs::metadata(&path) {
-                    Ok(m) if m.is_dir() => self
-                        .found
-                        .push(Err(Record::skipped(&path, "link to a folder (not followed)"))),
-                    Ok(m) if m.is_file() => self.file(path, rel_dir),
-                    Ok(_) => self.found.push(Err(Record::skipped(&path, "not a regular file"))),
-                    Err(_) => self.found.push(Err(Record::skipped(&path, "broken link"))),
-                }
-            } else if ft.is_file() {
-                self.file(path, rel_dir);
-            } else {
-                self.found.push(Err(Record::skipped(
-                    &path,
-                    "not a regular file (device, pipe or socket)",
-                )));
-            }
-        }
-        if canon.is_some() {
-            self.stack.pop();
-        }
-    }
-
-    fn file(&mut self, path: PathBuf, rel_dir: &Path) {
-        if clearly_not_audio(&path) {
-            self.found.push(Err(Record::skipped(&path, "not an audio file (by its extension)")));
-        } else {
-            self.found.push(Ok(Found { path, rel_dir: rel_dir.to_path_buf() }));
-        }
-    }
-}
-
-/// Walks `inputs` as `convert` does (see the module's guarantees), never entering `exclude`
-/// (the output folder): every file to process as `Ok`, in input order, and every input skipped
-/// or unreadable as `Err` with its final record. Touches nothing on disk. `check` walks with it
-/// too.
-pub fn walk(inputs: &[PathBuf], exclude: Option<&Path>) -> Vec<Result<Found, Record>> {
-    let out_dir_canon = exclude.and_then(|d| fs::canonicalize(d).ok());
-    let mut found: Vec<Result<Found, Record>> = Vec::new();
-    for input in inputs {
-        match fs::metadata(input) {
-            Ok(m) if m.is_dir() => {
-                let name = fs::canonicalize(input)
-                    .ok()
-                    .and_then(|c| c.file_name().map(|n| n.to_os_string()))
-                    .unwrap_or_else(|| OsString::from("input"));
-                let mut walker = Walker {
-                    out_dir_canon: out_dir_canon.clone(),
-                    found: &mut found,
-                    stack: Vec::new(),
-                };
-                walker.walk(input, Path::new(&names::safe_component(&name)));
-            }
-            Ok(m) if m.is_file() => {
-                found.push(Ok(Found { path: input.clone(), rel_dir: PathBuf::new() }))
-            }
-            Ok(_) => {
-                // Named on the command line: the person meant it, so it is a failure, not a
-                // silent skip (a script must not read exit 0 as "converted").
-                let mut r = Record::new(input, Status::Failed);
-                r.error = Some(
-                    "is a pipe or device, not a file: promptwav reads regular files; save the \
-                     audio to a file first"
-                        .into(),
-                );
-                r.stage = Some(Stage::Open);
-                found.push(Err(r));
-            }
-            Err(e) => {
-                let mut r = Record::new(input, Status::Failed);
-                r.error = Some(io_reason(&e));
-                r.stage = Some(Stage::Open);
-                found.push(Err(r));
-            }
-        }
-    }
-    found
-}
-
 /// Walks `inputs` and decides every output name. Touches nothing on disk.
 ///
 /// Outputs the output folder's manifest knows (and that are still the files promptwav wrote)
 /// are reserved first: the input each was made from gets it again, and no other input does.
 /// The other names are then given in input order.
 pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
-    let found = walk(inputs, Some(out_dir));
+    let found = walk::walk(inputs, Some(out_dir));
     let manifest = Manifest::load(out_dir);
     let mut dedupe = Deduper::new();
     let folder_key = |rel_dir: &Path| rel_dir.to_string_lossy().to_ascii_lowercase();
@@ -544,7 +382,7 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
     let items = found
         .into_iter()
         .map(|f| match f {
-            Err(record) => PlanItem::Done(Box::new(record)),
+            Err(skip) => PlanItem::Done(Box::new(Record::from_skip(skip))),
             Ok(Found { path, rel_dir }) => {
                 let canon = fs::canonicalize(&path).ok();
                 if let Some(c) = &canon
@@ -686,7 +524,7 @@ fn run_one(
             record.output_path = None;
         }
         Err(e) => {
-            if e.stage == Stage::Write && e.reason().starts_with("output already exists") {
+            if e.kind() == ErrorKind::OutputExists {
                 // Planned as free, and taken while this file converted (another run or
                 // program): this input was not converted, which is a failure, not a skip.
                 record.fail(&e);
@@ -753,25 +591,6 @@ pub fn run(
         opts
     };
 
-    struct Ordered {
-        next: usize,
-        done: Vec<Option<Record>>,
-    }
-    let state = Mutex::new(Ordered { next: 0, done: vec![None; plan.items.len()] });
-    let finish = |i: usize, record: Record| {
-        on_progress(&record);
-        let Ok(mut st) = state.lock() else { return };
-        st.done[i] = Some(record);
-        while st.next < st.done.len() {
-            let n = st.next;
-            match &st.done[n] {
-                Some(r) => on_record(r),
-                None => break,
-            }
-            st.next += 1;
-        }
-    };
-
     let to_convert = plan.items.iter().filter(|i| matches!(i, PlanItem::Convert { .. })).count();
     let jobs = opts.threads_for(to_convert);
     // Fewer files than threads: give each file a second thread for decoding.
@@ -780,44 +599,38 @@ pub fn run(
     // Once the disk is full, every further file would fail the same way: stop converting.
     let disk_full = AtomicBool::new(false);
 
-    let work = || {
-        use rayon::prelude::*;
-        plan.items.par_iter().enumerate().with_max_len(1).for_each(|(i, item)| {
-            let record = match item {
-                PlanItem::Done(r) => (**r).clone(),
-                PlanItem::Convert { input, .. } if cancelled() => {
-                    Record::skipped(input, "interrupted")
+    parallel::ordered(
+        &plan.items,
+        jobs,
+        |_, item| match item {
+            PlanItem::Done(r) => (**r).clone(),
+            PlanItem::Convert { input, .. } if cancelled() => Record::skipped(input, "interrupted"),
+            PlanItem::Convert { input, .. } if disk_full.load(Ordering::Relaxed) => {
+                Record::skipped(input, "not converted: the disk is full")
+            }
+            PlanItem::Convert { input, output } => {
+                let mut r = run_one(plan, input, output, opts, two_threads, &disk_full);
+                if let Some(w) = &matched_warning
+                    && r.status == Status::Converted
+                {
+                    r.warnings.insert(0, w.clone());
                 }
-                PlanItem::Convert { input, .. } if disk_full.load(Ordering::Relaxed) => {
-                    Record::skipped(input, "not converted: the disk is full")
-                }
-                PlanItem::Convert { input, output } => {
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        let mut r = run_one(plan, input, output, opts, two_threads, &disk_full);
-                        if let Some(w) = &matched_warning
-                            && r.status == Status::Converted
-                        {
-                            r.warnings.insert(0, w.clone());
-                        }
-                        r
-                    }))
-                    .unwrap_or_else(|_| {
-                        let mut r = Record::new(input, Status::Failed);
-                        r.error =
-                            Some("internal error while converting; please report this file".into());
-                        r.stage = Some(Stage::Decode);
-                        r
-                    })
-                }
+                r
+            }
+        },
+        |_, item| {
+            let input = match item {
+                PlanItem::Convert { input, .. } => input.as_path(),
+                PlanItem::Done(r) => r.input_path.as_path(),
             };
-            finish(i, record);
-        });
-    };
-    match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
-    }
-    state.into_inner().map(|st| st.done.into_iter().flatten().collect()).unwrap_or_default()
+            let mut r = Record::new(input, Status::Failed);
+            r.error = Some("internal error while converting; please report this file".into());
+            r.stage = Some(Stage::Decode);
+            r
+        },
+        &mut |r| on_progress(r),
+        &mut |r| on_record(r),
+    )
 }
 
 /// Counts of a run's outcomes.

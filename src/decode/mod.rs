@@ -105,7 +105,7 @@ use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptio
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::packet::Packet;
 
-use crate::error::{Error, Result, Stage, io_reason};
+use crate::error::{Error, ErrorKind, Result, Stage, io_reason};
 use crate::mix::Speaker;
 
 /// What the source turned out to be, found while opening it.
@@ -424,7 +424,8 @@ impl Decoder {
                     path,
                     Stage::Probe,
                     "unsupported AMR file (multi-channel AMR); convert it with ffmpeg first (ffmpeg -i FILE out.wav)",
-                ),
+                )
+                .of_kind(ErrorKind::UnsupportedCodec),
                 SymError::IoError(io) => {
                     if io.kind() == std::io::ErrorKind::UnexpectedEof {
                         Error::new(path, Stage::Probe, describe_non_audio(&head))
@@ -452,12 +453,12 @@ impl Decoder {
         {
             Some(track) => track,
             None => {
-                let what = if reader.tracks().is_empty() {
-                    "no audio in file".to_string()
+                return Err(if reader.tracks().is_empty() {
+                    Error::new(path, Stage::Probe, "no audio in file")
                 } else {
-                    unsupported_track_reason(reader.as_ref())
-                };
-                return Err(Error::new(path, Stage::Probe, what));
+                    Error::new(path, Stage::Probe, unsupported_track_reason(reader.as_ref()))
+                        .of_kind(ErrorKind::UnsupportedCodec)
+                });
             }
         };
         let Some(CodecParameters::Audio(params)) = track.codec_params.clone() else {
@@ -467,13 +468,15 @@ impl Decoder {
             Some(registered) => (registered.factory)(&params, &AudioDecoderOptions::default())
                 .map_err(|e| {
                     Error::with_source(path, Stage::Probe, unsupported_codec_reason(&e), e)
+                        .of_kind(ErrorKind::UnsupportedCodec)
                 })?,
             None => {
                 return Err(Error::new(
                     path,
                     Stage::Probe,
                     unsupported_track_reason(reader.as_ref()),
-                ));
+                )
+                .of_kind(ErrorKind::UnsupportedCodec));
             }
         };
         let codec = decoder.codec_info().short_name.to_string();
@@ -486,6 +489,7 @@ impl Decoder {
             .or(params.sample_rate.filter(|&r| r > 0))
             .ok_or_else(|| {
                 Error::new(path, Stage::Probe, "the file does not say its sample rate")
+                    .of_kind(ErrorKind::Damaged)
             })?;
         let channels = params
             .channels
@@ -810,7 +814,8 @@ fn wav_source(
                     path,
                     Stage::Probe,
                     format!("damaged WAV file: {}; export it again from its source", f.message),
-                ));
+                )
+                .of_kind(ErrorKind::Damaged));
             }
             riff::Fault::DataPartialFrame => {
                 warnings.push(format!("{}, left out", f.message));

@@ -254,7 +254,7 @@ pub fn finish_defaults() -> serde_json::Value {
 
 /// Checks finishing options as `convert` checks its flags.
 pub fn validate_finish(finish: &FinishOptions) -> Result<(), String> {
-    finish.validate()
+    finish.validate().map_err(|e| e.to_string())
 }
 
 /// A `Trim` with the given pad and threshold.

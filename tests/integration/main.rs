@@ -11,6 +11,7 @@ mod finish;
 mod formats;
 mod habits;
 mod hostile;
+mod layers;
 mod names;
 mod promises;
 mod promises_audio;
