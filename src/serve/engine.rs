@@ -20,9 +20,10 @@ use std::sync::atomic::AtomicBool;
 
 use crate::batch::{self, ConvertOptions, Record, Status};
 use crate::check::{self, CheckOptions, Code, Problem, Report};
+use crate::error::Stage;
+use crate::finish::FinishOptions;
 use crate::names::{self, Deduper};
 use crate::profile::{self, Profile};
-use crate::{Stage, finish::FinishOptions};
 
 /// One uploaded file, on disk in a private temporary folder until dropped.
 #[derive(Debug)]

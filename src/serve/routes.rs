@@ -359,7 +359,7 @@ async fn convert(
             }
             res
         }
-        Ok(Err(record)) if record.status == crate::Status::Skipped => {
+        Ok(Err(record)) if record.status == crate::batch::Status::Skipped => {
             busy("the server is stopping")
         }
         Ok(Err(record)) => (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(*record)).into_response(),
