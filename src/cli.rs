@@ -180,6 +180,7 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
     /// Files or folders to convert. Folders are walked recursively and keep their structure.
+    /// `-`: standard input (then the only input).
     #[arg(required_unless_present = "files_from", value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Inputs from a list file.
@@ -190,9 +191,20 @@ pub struct ConvertArgs {
     /// Kubernetes pods) together write exactly what one run would.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(u64, u64)>,
-    /// The output folder (created if missing). Nothing is written outside it.
-    #[arg(short, long, value_name = "DIR")]
-    pub output: PathBuf,
+    /// The output folder (created if missing). Nothing is written outside it. `-`: write the
+    /// one input's WAV to standard output (as --stdout); `./-` is a folder named `-`.
+    #[arg(short, long, value_name = "DIR", required_unless_present = "stdout")]
+    pub output: Option<PathBuf>,
+    /// Write the one input's WAV to standard output: the exact bytes `-o DIR` would write
+    /// (built in a temporary file in the system's temporary folder, removed at the end). An
+    /// input `-` reads the audio from standard input (format found from the content). Messages
+    /// and the --json record go to standard error.
+    #[arg(long, conflicts_with_all = ["output", "names_map", "dry_run", "shard"])]
+    pub stdout: bool,
+    /// The name of the audio read from standard input (input `-`): it decides the output name
+    /// and is the record's input [default: stdin].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// The target platform.
     #[arg(long, default_value = "channeltalk", value_name = "NAME", value_parser = profile_names())]
     pub profile: String,

@@ -1,6 +1,7 @@
 //! The `promptwav` binary: maps arguments to the library's options and prints.
 
 mod cli;
+mod stdio;
 
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
@@ -325,14 +326,18 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         finish: finish_options(&args)?,
     };
     let inputs = all_inputs(&args.inputs, &args.input_list)?;
-    batch::check_output_folder(&inputs, &args.output)?;
-    if args.output.exists() && !args.output.is_dir() {
+    if let Some(stdio) = stdio::Stdio::of(&args, &inputs)? {
+        return stdio::convert(&args, &opts, stdio);
+    }
+    let output = args.output.clone().unwrap_or_default();
+    batch::check_output_folder(&inputs, &output)?;
+    if output.exists() && !output.is_dir() {
         bail!(
             "the output folder {} is a file, not a folder: choose a folder for -o",
-            args.output.display()
+            output.display()
         );
     }
-    let mut plan = batch::plan(&inputs, &args.output, &opts);
+    let mut plan = batch::plan(&inputs, &output, &opts);
     if let Some((k, n)) = args.shard {
         plan.retain_shard(k - 1, n);
     }
@@ -340,7 +345,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         names_map_preflight(path, &plan, args.force)?;
     }
     if !args.dry_run {
-        prepare_output_dir(&args.output)?;
+        prepare_output_dir(&output)?;
     }
     let total = plan.items.len() as u64;
 

@@ -138,3 +138,80 @@ fn shards_together_write_exactly_what_one_run_writes() {
         assert_eq!(res.status.code(), Some(2), "{bad}");
     }
 }
+
+#[test]
+fn stdin_to_stdout_writes_exactly_the_file_convert_writes() {
+    let dir = tempdir();
+    let mut fixtures: Vec<_> =
+        fs::read_dir(fixture("formats")).unwrap().map(|e| e.unwrap().path()).collect();
+    fixtures.sort();
+    assert!(fixtures.len() > 30);
+    for (i, input) in fixtures.iter().enumerate() {
+        let out = dir.path().join(format!("o{i}"));
+        let file_run = promptwav().arg("convert").arg(input).arg("-o").arg(&out).output().unwrap();
+        let bytes = fs::read(input).unwrap();
+        let piped = promptwav()
+            .args(["convert", "-", "-o", "-"])
+            .write_stdin(bytes.clone())
+            .output()
+            .unwrap();
+        let shown = input.display();
+        assert_eq!(piped.status.code(), file_run.status.code(), "{shown}");
+        let written = files_under(&out);
+        if file_run.status.success() {
+            assert_eq!(written.len(), 1, "{shown}");
+            let expected = fs::read(out.join(&written[0])).unwrap();
+            assert!(piped.stdout == expected, "{shown}: stdout differs from the file");
+        } else {
+            assert!(piped.stdout.is_empty(), "{shown}");
+        }
+        // --stdout with a file input, too (one fixture is enough).
+        if i == 0 {
+            let res = promptwav().arg("convert").arg(input).arg("--stdout").output().unwrap();
+            assert_eq!(res.status.code(), file_run.status.code());
+            assert!(res.stdout == fs::read(out.join(&written[0])).unwrap());
+        }
+    }
+    // --name names it; --json's record goes to stderr; the temporary folder does not stay.
+    let tmp = dir.path().join("tmp");
+    fs::create_dir(&tmp).unwrap();
+    let res = promptwav()
+        .args(["convert", "-", "--stdout", "--json", "--name", "인사말.mp3"])
+        .env("TMPDIR", &tmp)
+        .write_stdin(fs::read(fixture("formats/mp3_cbr128_44100_stereo.mp3")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(0));
+    assert_eq!(&res.stdout[..4], b"RIFF");
+    let record = &json_lines(&res.stderr)[0];
+    assert_eq!(record["input"], "인사말.mp3");
+    assert_eq!(record["output"], "-");
+    assert_eq!(fs::read_dir(&tmp).unwrap().count(), 0, "temporary files left");
+    // Input `-` into a folder: named after --name.
+    let res = promptwav()
+        .args(["convert", "-", "--name", "인사말.mp3", "-o"])
+        .arg(dir.path().join("named"))
+        .write_stdin(fs::read(fixture("formats/mp3_cbr128_44100_stereo.mp3")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(0));
+    assert_eq!(files_under(&dir.path().join("named")), ["insamal.wav"]);
+    // Not audio: exit 1, nothing on stdout, the reason on stderr, no temporary files.
+    let res = promptwav()
+        .args(["convert", "-", "-o", "-"])
+        .env("TMPDIR", &tmp)
+        .write_stdin(b"hello, not audio".to_vec())
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(1));
+    assert!(res.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&res.stderr).contains("failed"));
+    assert_eq!(fs::read_dir(&tmp).unwrap().count(), 0, "temporary files left");
+    // Usage errors: `-` with another input, or --stdout with a folder.
+    let two = promptwav().args(["convert", "-", "x.wav", "-o", "-"]).output().unwrap();
+    assert_eq!(two.status.code(), Some(2));
+    let folder = promptwav().arg("convert").arg(fixture("formats")).arg("--stdout").output();
+    assert_eq!(folder.unwrap().status.code(), Some(2));
+    // No folder named `-` was created.
+    assert!(!Path::new("-").exists());
+}
