@@ -52,6 +52,35 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// How much to say, and in which colours (every command).
+    #[command(flatten)]
+    pub ui: UiArgs,
+}
+
+/// When to colour statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it).
+    Auto,
+    /// Always (even into a file or a pipe).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The global output flags: `-q`, `-v`, `--color`.
+#[derive(Debug, Args)]
+pub struct UiArgs {
+    /// Print only errors (failed files and error messages): no progress, no summary. --json,
+    /// JUnit and --stdout output are unchanged.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print each file's details: format and decoder, rates, duration, timings.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Colour statuses (OK/WARN/FAIL, converted/failed/skipped).
+    #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
 }
 
 /// The subcommands.

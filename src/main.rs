@@ -2,6 +2,7 @@
 
 mod cli;
 mod stdio;
+mod ui;
 
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
@@ -50,6 +51,7 @@ fn main() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    ui::init(cli.ui.quiet, cli.ui.verbose, cli.ui.color);
     match cli.command {
         Command::Convert(args) => convert(args),
         Command::Check(args) => check(args),
@@ -273,8 +275,8 @@ fn print_record(r: &Record, json: bool) {
         if let Ok(line) = serde_json::to_string(r) {
             say(&line);
         }
-    } else {
-        say(&record_line(r));
+    } else if !ui::quiet() || r.status == Status::Failed {
+        say(&ui::paint(&record_line(r), ui::Stream::Out));
     }
 }
 
@@ -349,7 +351,10 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
     }
     let total = plan.items.len() as u64;
 
-    let interactive = std::io::stderr().is_terminal() && !args.json;
+    let interactive = std::io::stderr().is_terminal() && !args.json && !ui::quiet();
+    let started = std::time::Instant::now();
+    let finished_after: Mutex<HashMap<PathBuf, f64>> = Mutex::default();
+    let target_rate = opts.profile.sample_rate;
     let bar = if interactive {
         let bar = ProgressBar::new(total);
         bar.set_style(
@@ -385,16 +390,31 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         }
         if args.json || !quiet_lines {
             print_record(r, args.json);
+            if ui::verbose() && !args.json {
+                let after = finished_after.lock().ok().and_then(|m| m.get(&r.input_path).copied());
+                if let Some(line) = ui::record_details(r, target_rate, after) {
+                    say(&line);
+                }
+            }
         }
     };
     let on_progress = |r: &Record| {
         if let Ok(mut p) = pending.lock() {
             p.insert(r.input_path.clone(), r.clone());
         }
+        let after = started.elapsed().as_secs_f64();
+        if let Ok(mut m) = finished_after.lock() {
+            m.insert(r.input_path.clone(), after);
+        }
         if let Some(bar) = &bar {
             // Every file's line above the bar as it finishes (as cargo prints), so the admin
             // sees each new name; failures are listed again with the summary.
-            bar.println(record_line(r));
+            bar.println(ui::paint(&record_line(r), ui::Stream::Err));
+            if ui::verbose()
+                && let Some(line) = ui::record_details(r, target_rate, Some(after))
+            {
+                bar.println(line);
+            }
             bar.set_message(shown(&r.input));
             bar.inc(1);
         }
@@ -415,7 +435,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
 
     let summary = Summary::of(&records);
     let stopped = stop::reason();
-    if !args.json && stopped != Some(ExitCode::BrokenPipe) {
+    if !args.json && stopped != Some(ExitCode::BrokenPipe) && !ui::quiet() {
         let mut parts = Vec::new();
         if args.dry_run {
             parts.push(format!("{} to convert", summary.planned));
@@ -427,8 +447,18 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         if quiet_lines && summary.failed > 0 {
             say("Failed:");
             for r in records.iter().filter(|r| r.status == Status::Failed) {
-                say(&format!("  {}", record_line(r)));
+                say(&format!("  {}", ui::paint(&record_line(r), ui::Stream::Out)));
             }
+        }
+        if ui::verbose() {
+            let audio: f64 = records.iter().filter_map(|r| r.duration_s).sum();
+            let wall = started.elapsed().as_secs_f64();
+            parts.push(format!(
+                "{} of audio in {} ({:.0}x real time)",
+                ui::seconds(audio),
+                ui::seconds(wall),
+                audio / wall.max(1e-9)
+            ));
         }
         say(&parts.join(", "));
     }
@@ -806,7 +836,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let format = if args.json { CheckFormat::Json } else { args.format };
     let inputs = all_inputs(&args.inputs, &args.input_list)?;
     let reports = check::run(&inputs, &opts, &mut |r| match format {
-        CheckFormat::Text => say_or_exit(report::text(r).trim_end_matches('\n')),
+        CheckFormat::Text => print_check_text(r),
         CheckFormat::Json => {
             if let Ok(line) = serde_json::to_string(r) {
                 say_or_exit(&line);
@@ -816,6 +846,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     });
     let summary = check::Summary::of(&reports);
     match format {
+        CheckFormat::Text if ui::quiet() => {}
         CheckFormat::Text => say_or_exit(&report::summary_line(&summary)),
         CheckFormat::Junit => {
             say_or_exit(report::junit(&reports, opts.profile.name, opts.strict).trim_end())
@@ -823,4 +854,18 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         CheckFormat::Json => {}
     }
     Ok(if summary.failed > 0 { ExitCode::SomeFailed } else { ExitCode::Ok })
+}
+
+/// A file's text report of `check`: its status coloured, only failures when quiet, its timing
+/// when verbose.
+fn print_check_text(r: &promptwav::check::Report) {
+    if ui::quiet() && r.ok {
+        return;
+    }
+    let text = promptwav::check::report::text(r);
+    let mut text = ui::paint(text.trim_end_matches('\n'), ui::Stream::Out);
+    if ui::verbose() && r.skipped.is_none() {
+        text.push_str(&format!("\n      checked in {}", ui::timing(r.seconds)));
+    }
+    say_or_exit(&text);
 }

@@ -160,8 +160,8 @@ fn tell_record(r: &Record, json: bool) {
         if let Ok(line) = serde_json::to_string(r) {
             crate::tell(&line);
         }
-    } else {
-        crate::tell(&crate::record_line(r));
+    } else if !crate::ui::quiet() || r.status == Status::Failed {
+        crate::tell(&crate::ui::paint(&crate::record_line(r), crate::ui::Stream::Err));
     }
 }
 

@@ -215,3 +215,62 @@ fn stdin_to_stdout_writes_exactly_the_file_convert_writes() {
     // No folder named `-` was created.
     assert!(!Path::new("-").exists());
 }
+
+#[test]
+fn quiet_verbose_and_colour() {
+    let dir = tempdir();
+    let good = fixture("formats/mp3_cbr128_44100_stereo.mp3");
+    let bad = fixture("broken/text.mp3");
+    let run = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = promptwav();
+        cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE").env_remove("CLICOLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = dir.path().join(format!("o{}", extra.join("").len()));
+        let res = cmd.arg("convert").arg(&good).arg(&bad).arg("-o").arg(&out).args(extra).output();
+        let res = res.unwrap();
+        (res.status.code(), String::from_utf8(res.stdout).unwrap())
+    };
+    // Normal: both lines and the summary, no colour into a pipe.
+    let (code, text) = run(&["--force"], &[]);
+    assert_eq!(code, Some(1));
+    assert!(text.contains("converted ") && text.contains("failed ") && text.contains("1 failed"));
+    assert!(!text.contains('\u{1b}'), "{text}");
+    // Quiet: only the failure.
+    let (code, text) = run(&["-q"], &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.starts_with("failed ") && text.contains("text.mp3"), "{text}");
+    // Verbose: the decoder, rates and timings.
+    let (_, text) = run(&["--verbose", "--force"], &[]);
+    assert!(
+        text.contains("decoder: mp3") && text.contains("44100 Hz stereo -> 48000 Hz"),
+        "{text}"
+    );
+    assert!(text.contains("into the run") && text.contains("real time"), "{text}");
+    // Colour: --color always, CLICOLOR_FORCE; NO_COLOR wins over auto; --color never.
+    let (_, text) = run(&["--color", "always", "-f"], &[("NO_COLOR", "1")]);
+    assert!(text.contains("\u{1b}[") && text.contains("converted\u{1b}[0m"), "{text}");
+    let (_, text) = run(&["--color=auto", "-f"], &[("CLICOLOR_FORCE", "1")]);
+    assert!(text.contains("\u{1b}["), "{text}");
+    let (_, text) = run(&["--color=auto", "-f"], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]);
+    assert!(!text.contains('\u{1b}'), "{text}");
+    let (_, text) = run(&["--color=never", "-f"], &[("CLICOLOR_FORCE", "1")]);
+    assert!(!text.contains('\u{1b}'), "{text}");
+    // check: statuses coloured; quiet prints only failing files, no summary.
+    let out = dir.path().join("o7");
+    let res = promptwav().args(["check", "--color", "always"]).arg(&out).output().unwrap();
+    let text = String::from_utf8(res.stdout).unwrap();
+    assert!(text.contains("OK\u{1b}[0m"), "{text}");
+    let res = promptwav().args(["check", "-q"]).arg(&out).output().unwrap();
+    assert_eq!(res.status.code(), Some(0));
+    assert!(res.stdout.is_empty());
+    let res = promptwav().args(["check", "-v"]).arg(&out).output().unwrap();
+    assert!(String::from_utf8_lossy(&res.stdout).contains("checked in "));
+    // -q and -v together are a usage error.
+    assert_eq!(
+        promptwav().args(["check", "-q", "-v", "x"]).output().unwrap().status.code(),
+        Some(2)
+    );
+}
