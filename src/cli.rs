@@ -55,6 +55,32 @@ pub struct Cli {
     /// How much to say, and in which colours (every command).
     #[command(flatten)]
     pub ui: UiArgs,
+    /// Which config file (every command).
+    #[command(flatten)]
+    pub config: ConfigFlags,
+}
+
+/// The global config flags.
+#[derive(Debug, Args)]
+pub struct ConfigFlags {
+    /// Read settings from FILE instead of the promptwav.toml found from the current folder
+    /// upward.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Read no config file: only flags and defaults.
+    #[arg(long, global = true)]
+    pub no_config: bool,
+}
+
+/// Arguments of `config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Show the settings as this profile flag would make them.
+    #[arg(long, value_name = "NAME", value_parser = profile_names())]
+    pub profile: Option<String>,
+    /// Show the settings as check's --strict would make them.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// When to colour statuses.
@@ -107,6 +133,11 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout: `promptwav man | man -l -`.
     Man(ManArgs),
+    /// Print the settings in effect (promptwav.toml, flags, defaults) and where each came from.
+    #[command(after_help = "The config file, promptwav.toml, is found from the current folder \
+        upward (--config FILE names one, --no-config ignores it). Flags on the command line \
+        win over it.")]
+    Config(ConfigArgs),
     /// Serve the converter page and the HTTP API (on this machine only, by default).
     #[command(after_help = SERVE_AFTER_HELP)]
     Serve(ServeArgs),

@@ -1,6 +1,7 @@
 //! The `promptwav` binary: maps arguments to the library's options and prints.
 
 mod cli;
+mod config;
 mod stdio;
 mod ui;
 
@@ -12,7 +13,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, bail};
-use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use promptwav::batch::{self, Summary};
 use promptwav::finish::{FinishOptions, Trim};
@@ -39,8 +39,10 @@ fn main() {
     #[cfg(unix)]
     let _ =
         signal_hook::flag::register(signal_hook::consts::SIGXFSZ, Arc::new(AtomicBool::new(false)));
-    let cli = Cli::parse();
-    let code = match run(cli) {
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let cli =
+        <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let code = match run_configured(cli, &matches) {
         Ok(code) => finish_code(code),
         Err(err) => {
             tell(&format!("promptwav: error: {err:#}"));
@@ -50,8 +52,27 @@ fn main() {
     process::exit(code as i32);
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// Loads the config file, fills what the command line left unset from it, and runs.
+fn run_configured(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     ui::init(cli.ui.quiet, cli.ui.verbose, cli.ui.color);
+    let config = config::Config::load(cli.config.config.as_deref(), cli.config.no_config)?;
+    let sub = matches.subcommand().map(|(_, m)| m);
+    match &mut cli.command {
+        Command::Convert(a) => config.apply_convert(a, sub),
+        Command::Check(a) => config.apply_check(a, sub),
+        Command::Serve(a) => config.apply_serve(a, sub),
+        Command::Config(_) => {
+            for (key, value, source) in config.settings(sub) {
+                say_or_exit(&format!("{key:<22} = {value:<28} # {source}"));
+            }
+            return Ok(ExitCode::Ok);
+        }
+        _ => {}
+    }
+    run(cli)
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Convert(args) => convert(args),
         Command::Check(args) => check(args),
@@ -79,6 +100,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::Ok)
         }
         Command::Profiles(args) => profiles(args),
+        Command::Config(_) => Ok(ExitCode::Ok),
     }
 }
 

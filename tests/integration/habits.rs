@@ -274,3 +274,71 @@ fn quiet_verbose_and_colour() {
         Some(2)
     );
 }
+
+#[test]
+fn a_config_file_found_upward_sets_defaults_that_flags_override() {
+    let dir = tempdir();
+    let root = dir.path().join("repo");
+    let deep = root.join("prompts/ko");
+    fs::create_dir_all(&deep).unwrap();
+    let input = deep.join("a.wav");
+    write_wav(&input, 48000, 1, &tone(48000, 0.5, 300.0));
+    fs::write(
+        root.join("promptwav.toml"),
+        "profile = \"asterisk-wav16\"\n[finish]\nloudness = -19.0\n[check]\nstrict = true\n",
+    )
+    .unwrap();
+    let convert = |extra: &[&str]| {
+        let out = dir.path().join(format!("out{}", extra.join("_").replace(['-', '/'], "")));
+        let res = promptwav()
+            .current_dir(&deep)
+            .args(extra)
+            .arg("convert")
+            .arg("a.wav")
+            .arg("-o")
+            .arg(&out)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert_eq!(res.status.code(), Some(0), "{}", String::from_utf8_lossy(&res.stderr));
+        json_lines(&res.stdout).remove(0)
+    };
+    // From the file (two folders up): the profile (.wav16, 16 kHz) and the loudness.
+    let r = convert(&[]);
+    assert!(r["output"].as_str().unwrap().ends_with("a.wav16"), "{r}");
+    assert!((r["loudness_after"].as_f64().unwrap() + 19.0).abs() < 0.5, "{r}");
+    // Flags win; --no-config ignores the file; --config names another.
+    let r = convert(&["--no-config"]);
+    assert!(r["output"].as_str().unwrap().ends_with("a.wav") && r["loudness_after"].is_null());
+    let other = dir.path().join("other.toml");
+    fs::write(&other, "profile = \"teams\"\n").unwrap();
+    let r = convert(&["--config", other.to_str().unwrap()]);
+    assert!(r["output"].as_str().unwrap().ends_with("a.wav") && r["loudness_after"].is_null());
+    let res = promptwav()
+        .current_dir(&deep)
+        .args(["convert", "a.wav", "--profile", "channeltalk", "--loudness", "-23", "--json", "-o"])
+        .arg(dir.path().join("flags"))
+        .output()
+        .unwrap();
+    let r = &json_lines(&res.stdout)[0];
+    assert!(r["output"].as_str().unwrap().ends_with("a.wav"), "{r}");
+    assert!((r["loudness_after"].as_f64().unwrap() + 23.0).abs() < 0.5, "{r}");
+    // `promptwav config` says each setting and where it came from.
+    let res = promptwav().current_dir(&deep).args(["config", "--strict"]).output().unwrap();
+    let text = String::from_utf8(res.stdout).unwrap();
+    let file = root.join("promptwav.toml").display().to_string();
+    let line = |key: &str| text.lines().find(|l| l.starts_with(key)).unwrap().to_string();
+    assert!(line("profile ").contains("asterisk-wav16") && line("profile ").ends_with(&file));
+    assert!(line("finish.loudness ").contains("-19") && line("finish.loudness ").ends_with(&file));
+    assert!(line("finish.fade ").ends_with("# default"), "{text}");
+    assert!(line("check.strict ").ends_with("# flag"), "{text}");
+    // An unknown key is an error naming it; so is an unknown profile.
+    fs::write(root.join("promptwav.toml"), "[finish]\nlodness = -19\n").unwrap();
+    let res = promptwav().current_dir(&deep).args(["check", "a.wav"]).output().unwrap();
+    assert_eq!(res.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&res.stderr).contains("lodness"));
+    fs::write(root.join("promptwav.toml"), "profile = \"nope\"\n").unwrap();
+    let res = promptwav().current_dir(&deep).args(["config"]).output().unwrap();
+    assert_eq!(res.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&res.stderr).contains("unknown profile 'nope'"));
+}
