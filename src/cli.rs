@@ -392,6 +392,10 @@ pub struct CheckArgs {
     /// Warnings fail too.
     #[arg(long)]
     pub strict: bool,
+    /// The prompt set of a phone setup (TOML): which files must be there, with per-prompt
+    /// limits (duration, loudness); missing and unexpected files are reported too.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
     /// Files checked at once (default: one per CPU core).
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,

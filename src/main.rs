@@ -2,6 +2,7 @@
 
 mod cli;
 mod config;
+mod prompts;
 mod stdio;
 mod ui;
 
@@ -857,7 +858,9 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let format = if args.json { CheckFormat::Json } else { args.format };
     let inputs = all_inputs(&args.inputs, &args.input_list)?;
-    let reports = check::run(&inputs, &opts, &mut |r| match format {
+    let manifest = args.manifest.as_deref().map(prompts::Manifest::load).transpose()?;
+    let strict = opts.strict;
+    let print = |r: &check::Report| match format {
         CheckFormat::Text => print_check_text(r),
         CheckFormat::Json => {
             if let Ok(line) = serde_json::to_string(r) {
@@ -865,7 +868,25 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             }
         }
         CheckFormat::Junit => {}
+    };
+    let mut reports = check::run(&inputs, &opts, &mut |r| match &manifest {
+        Some(m) => {
+            let mut r = r.clone();
+            m.apply(&mut r, strict);
+            print(&r);
+        }
+        None => print(r),
     });
+    if let Some(m) = &manifest {
+        for r in &mut reports {
+            m.apply(r, strict);
+        }
+        let missing = m.missing(&reports);
+        for r in &missing {
+            print(r);
+        }
+        reports.extend(missing);
+    }
     let summary = check::Summary::of(&reports);
     match format {
         CheckFormat::Text if ui::quiet() => {}

@@ -342,3 +342,84 @@ fn a_config_file_found_upward_sets_defaults_that_flags_override() {
     assert_eq!(res.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&res.stderr).contains("unknown profile 'nope'"));
 }
+
+#[test]
+fn a_manifest_reports_missing_unexpected_and_out_of_limit_prompts_in_every_format() {
+    let dir = tempdir();
+    let set = dir.path().join("prompts");
+    fs::create_dir_all(set.join("queue")).unwrap();
+    write_wav(&set.join("greeting.wav"), 48000, 1, &tone(48000, 2.0, 300.0));
+    write_wav(&set.join("after_hours.wav"), 48000, 1, &tone(48000, 3.0, 300.0));
+    write_wav(&set.join("queue/music.wav"), 48000, 1, &tone(48000, 1.0, 300.0));
+    write_wav(&set.join("old_greeting.wav"), 48000, 1, &tone(48000, 1.0, 300.0));
+    let manifest = dir.path().join("prompts.toml");
+    fs::write(
+        &manifest,
+        r#"
+[prompts.greeting]
+file = "greeting.wav"
+max-duration = 30.0
+loudness = [-24.0, -16.0]
+
+[prompts.after-hours]
+file = "after_hours.wav"
+max-duration = 2.5
+
+[prompts.holiday]
+file = "holiday.wav"
+
+[prompts.christmas]
+file = "christmas.wav"
+required = false
+
+[prompts.queue-music]
+file = "queue/music.wav"
+required = false
+"#,
+    )
+    .unwrap();
+    let run = |format: &str| {
+        let res = promptwav()
+            .arg("--no-config")
+            .args(["check", "--format", format, "--manifest"])
+            .arg(&manifest)
+            .arg(&set)
+            .output()
+            .unwrap();
+        (res.status.code(), String::from_utf8(res.stdout).unwrap())
+    };
+    let (code, json) = run("json");
+    assert_eq!(code, Some(1));
+    let reports = json_lines(json.as_bytes());
+    let codes_of = |suffix: &str| -> Vec<String> {
+        let r = reports.iter().find(|r| r["path"].as_str().unwrap().ends_with(suffix)).unwrap();
+        r["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["code"].as_str().unwrap().into())
+            .collect()
+    };
+    // A tone at -6 dBFS is far louder than -16 LUFS.
+    assert!(codes_of("/greeting.wav").contains(&"manifest-loudness".into()));
+    assert!(codes_of("after_hours.wav").contains(&"manifest-duration".into()));
+    assert_eq!(codes_of("holiday.wav"), ["manifest-missing"]);
+    assert!(codes_of("old_greeting.wav").contains(&"manifest-unexpected".into()));
+    assert!(!codes_of("queue/music.wav").iter().any(|c| c.starts_with("manifest")));
+    assert!(!json.contains("christmas"), "an optional prompt may be missing");
+    let (_, text) = run("text");
+    assert!(text.contains("FAIL  holiday.wav") && text.contains("manifest-missing"), "{text}");
+    assert!(text.contains("manifest-unexpected"));
+    let (_, junit) = run("junit");
+    let doc = roxmltree::Document::parse(&junit).unwrap();
+    let case = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some("holiday.wav"))
+        .unwrap();
+    assert!(case.children().any(|c| c.has_tag_name("failure")));
+    assert!(junit.contains("manifest-duration") && junit.contains("manifest-unexpected"));
+    // An unknown key in the manifest is an error naming it.
+    fs::write(&manifest, "[prompts.a]\nfile = \"a.wav\"\nmax-durration = 3\n").unwrap();
+    let (code, _) = run("text");
+    assert_eq!(code, Some(2));
+}
