@@ -392,6 +392,10 @@ pub struct CheckArgs {
     /// Warnings fail too.
     #[arg(long)]
     pub strict: bool,
+    /// Check only shard K of N (K from 1 to N): the walked files split by the same stable hash
+    /// of each path as `convert --shard`, so N CI jobs together check every file once.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
     /// The prompt set of a phone setup (TOML): which files must be there, with per-prompt
     /// limits (duration, loudness); missing and unexpected files are reported too.
     #[arg(long, value_name = "FILE")]

@@ -869,6 +869,10 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         }
         CheckFormat::Junit => {}
     };
+    let (inputs, shard_skips) = match args.shard {
+        Some((k, n)) => check_shard(&inputs, k - 1, n),
+        None => (inputs, Vec::new()),
+    };
     let mut reports = check::run(&inputs, &opts, &mut |r| match &manifest {
         Some(m) => {
             let mut r = r.clone();
@@ -877,6 +881,10 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         }
         None => print(r),
     });
+    for r in &shard_skips {
+        print(r);
+    }
+    reports.extend(shard_skips);
     if let Some(m) = &manifest {
         for r in &mut reports {
             m.apply(r, strict);
@@ -911,4 +919,44 @@ fn print_check_text(r: &promptwav::check::Report) {
         text.push_str(&format!("\n      checked in {}", ui::timing(r.seconds)));
     }
     say_or_exit(&text);
+}
+
+/// The files of shard `index` (from 0) of `count` of `check`'s walk, with the same hash as
+/// `convert --shard` (64-bit FNV-1a of the path as given or walked, as
+/// `promptwav::batch::Plan::retain_shard`): the files to check, and reports for the entries the
+/// walk skipped (hidden, not audio) that fall in the shard. Unreadable entries stay inputs, so
+/// `check` reports them as it always does.
+fn check_shard(
+    inputs: &[PathBuf],
+    index: u64,
+    count: u64,
+) -> (Vec<PathBuf>, Vec<promptwav::check::Report>) {
+    use promptwav::walk::SkipKind;
+    let fnv = |bytes: &[u8]| {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
+    let mine = |p: &Path| fnv(p.as_os_str().as_encoded_bytes()) % count.max(1) == index;
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    for entry in promptwav::walk::walk(inputs, None) {
+        match entry {
+            Ok(found) if mine(&found.path) => files.push(found.path),
+            Err(skip) if mine(&skip.path) => match skip.kind {
+                SkipKind::Unreadable => files.push(skip.path),
+                SkipKind::Skipped => skipped.push(promptwav::check::Report {
+                    path: skip.path.to_string_lossy().into_owned(),
+                    ok: true,
+                    skipped: Some(skip.reason),
+                    problems: Vec::new(),
+                    facts: promptwav::check::Facts::default(),
+                    path_buf: skip.path,
+                    seconds: 0.0,
+                }),
+            },
+            _ => {}
+        }
+    }
+    (files, skipped)
 }

@@ -423,3 +423,46 @@ required = false
     let (code, _) = run("text");
     assert_eq!(code, Some(2));
 }
+
+#[test]
+fn check_shards_together_check_every_file_once_as_convert_shards_do() {
+    let dir = tempdir();
+    let inputs = [fixture("check"), fixture("prompts"), fixture("formats")];
+    let check = |shard: Option<&str>| {
+        let mut cmd = promptwav();
+        cmd.args(["--no-config", "check", "--json"]).args(&inputs);
+        if let Some(s) = shard {
+            cmd.args(["--shard", s]);
+        }
+        let mut lines: Vec<String> =
+            json_lines(&cmd.output().unwrap().stdout).iter().map(|v| v.to_string()).collect();
+        lines.sort();
+        lines
+    };
+    let whole = check(None);
+    assert!(whole.len() > 40);
+    let mut union: Vec<String> = (1..=3).flat_map(|k| check(Some(&format!("{k}/3")))).collect();
+    union.sort();
+    assert_eq!(union, whole, "the shards' reports together are the unsharded run's");
+    // The same split as convert's.
+    let paths = |records: Vec<serde_json::Value>, key: &str| {
+        let mut p: Vec<String> =
+            records.iter().map(|r| r[key].as_str().unwrap().to_string()).collect();
+        p.sort();
+        p
+    };
+    let res = promptwav()
+        .args(["--no-config", "check", "--json", "--shard", "2/3"])
+        .arg(fixture("check"))
+        .output()
+        .unwrap();
+    let checked = paths(json_lines(&res.stdout), "path");
+    let res = promptwav()
+        .args(["--no-config", "convert", "--json", "--dry-run", "--shard", "2/3", "-o"])
+        .arg(dir.path().join("o"))
+        .arg(fixture("check"))
+        .output()
+        .unwrap();
+    assert_eq!(checked, paths(json_lines(&res.stdout), "input"));
+    assert!(!checked.is_empty());
+}
