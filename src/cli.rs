@@ -52,6 +52,61 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// How much to say, and in which colours (every command).
+    #[command(flatten)]
+    pub ui: UiArgs,
+    /// Which config file (every command).
+    #[command(flatten)]
+    pub config: ConfigFlags,
+}
+
+/// The global config flags.
+#[derive(Debug, Args)]
+pub struct ConfigFlags {
+    /// Read settings from FILE instead of the promptwav.toml found from the current folder
+    /// upward.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Read no config file: only flags and defaults.
+    #[arg(long, global = true)]
+    pub no_config: bool,
+}
+
+/// Arguments of `config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Show the settings as this profile flag would make them.
+    #[arg(long, value_name = "NAME", value_parser = profile_names())]
+    pub profile: Option<String>,
+    /// Show the settings as check's --strict would make them.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// When to colour statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it).
+    Auto,
+    /// Always (even into a file or a pipe).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The global output flags: `-q`, `-v`, `--color`.
+#[derive(Debug, Args)]
+pub struct UiArgs {
+    /// Print only errors (failed files and error messages): no progress, no summary. --json,
+    /// JUnit and --stdout output are unchanged.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print each file's details: format and decoder, rates, duration, timings.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Colour statuses (OK/WARN/FAIL, converted/failed/skipped).
+    #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
 }
 
 /// The subcommands.
@@ -78,6 +133,11 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout: `promptwav man | man -l -`.
     Man(ManArgs),
+    /// Print the settings in effect (promptwav.toml, flags, defaults) and where each came from.
+    #[command(after_help = "The config file, promptwav.toml, is found from the current folder \
+        upward (--config FILE names one, --no-config ignores it). Flags on the command line \
+        win over it.")]
+    Config(ConfigArgs),
     /// Serve the converter page and the HTTP API (on this machine only, by default).
     #[command(after_help = SERVE_AFTER_HELP)]
     Serve(ServeArgs),
@@ -180,6 +240,7 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
     /// Files or folders to convert. Folders are walked recursively and keep their structure.
+    /// `-`: standard input (then the only input).
     #[arg(required_unless_present = "files_from", value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Inputs from a list file.
@@ -190,9 +251,20 @@ pub struct ConvertArgs {
     /// Kubernetes pods) together write exactly what one run would.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(u64, u64)>,
-    /// The output folder (created if missing). Nothing is written outside it.
-    #[arg(short, long, value_name = "DIR")]
-    pub output: PathBuf,
+    /// The output folder (created if missing). Nothing is written outside it. `-`: write the
+    /// one input's WAV to standard output (as --stdout); `./-` is a folder named `-`.
+    #[arg(short, long, value_name = "DIR", required_unless_present = "stdout")]
+    pub output: Option<PathBuf>,
+    /// Write the one input's WAV to standard output: the exact bytes `-o DIR` would write
+    /// (built in a temporary file in the system's temporary folder, removed at the end). An
+    /// input `-` reads the audio from standard input (format found from the content). Messages
+    /// and the --json record go to standard error.
+    #[arg(long, conflicts_with_all = ["output", "names_map", "dry_run", "shard"])]
+    pub stdout: bool,
+    /// The name of the audio read from standard input (input `-`): it decides the output name
+    /// and is the record's input [default: stdin].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// The target platform.
     #[arg(long, default_value = "channeltalk", value_name = "NAME", value_parser = profile_names())]
     pub profile: String,
@@ -320,6 +392,14 @@ pub struct CheckArgs {
     /// Warnings fail too.
     #[arg(long)]
     pub strict: bool,
+    /// Check only shard K of N (K from 1 to N): the walked files split by the same stable hash
+    /// of each path as `convert --shard`, so N CI jobs together check every file once.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
+    /// The prompt set of a phone setup (TOML): which files must be there, with per-prompt
+    /// limits (duration, loudness); missing and unexpected files are reported too.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
     /// Files checked at once (default: one per CPU core).
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,

@@ -1,6 +1,10 @@
 //! The `promptwav` binary: maps arguments to the library's options and prints.
 
 mod cli;
+mod config;
+mod prompts;
+mod stdio;
+mod ui;
 
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
@@ -10,7 +14,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, bail};
-use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use promptwav::batch::{self, Summary};
 use promptwav::finish::{FinishOptions, Trim};
@@ -37,8 +40,10 @@ fn main() {
     #[cfg(unix)]
     let _ =
         signal_hook::flag::register(signal_hook::consts::SIGXFSZ, Arc::new(AtomicBool::new(false)));
-    let cli = Cli::parse();
-    let code = match run(cli) {
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let cli =
+        <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let code = match run_configured(cli, &matches) {
         Ok(code) => finish_code(code),
         Err(err) => {
             tell(&format!("promptwav: error: {err:#}"));
@@ -46,6 +51,26 @@ fn main() {
         }
     };
     process::exit(code as i32);
+}
+
+/// Loads the config file, fills what the command line left unset from it, and runs.
+fn run_configured(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
+    ui::init(cli.ui.quiet, cli.ui.verbose, cli.ui.color);
+    let config = config::Config::load(cli.config.config.as_deref(), cli.config.no_config)?;
+    let sub = matches.subcommand().map(|(_, m)| m);
+    match &mut cli.command {
+        Command::Convert(a) => config.apply_convert(a, sub),
+        Command::Check(a) => config.apply_check(a, sub),
+        Command::Serve(a) => config.apply_serve(a, sub),
+        Command::Config(_) => {
+            for (key, value, source) in config.settings(sub) {
+                say_or_exit(&format!("{key:<22} = {value:<28} # {source}"));
+            }
+            return Ok(ExitCode::Ok);
+        }
+        _ => {}
+    }
+    run(cli)
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -76,6 +101,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::Ok)
         }
         Command::Profiles(args) => profiles(args),
+        Command::Config(_) => Ok(ExitCode::Ok),
     }
 }
 
@@ -272,8 +298,8 @@ fn print_record(r: &Record, json: bool) {
         if let Ok(line) = serde_json::to_string(r) {
             say(&line);
         }
-    } else {
-        say(&record_line(r));
+    } else if !ui::quiet() || r.status == Status::Failed {
+        say(&ui::paint(&record_line(r), ui::Stream::Out));
     }
 }
 
@@ -325,14 +351,18 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         finish: finish_options(&args)?,
     };
     let inputs = all_inputs(&args.inputs, &args.input_list)?;
-    batch::check_output_folder(&inputs, &args.output)?;
-    if args.output.exists() && !args.output.is_dir() {
+    if let Some(stdio) = stdio::Stdio::of(&args, &inputs)? {
+        return stdio::convert(&args, &opts, stdio);
+    }
+    let output = args.output.clone().unwrap_or_default();
+    batch::check_output_folder(&inputs, &output)?;
+    if output.exists() && !output.is_dir() {
         bail!(
             "the output folder {} is a file, not a folder: choose a folder for -o",
-            args.output.display()
+            output.display()
         );
     }
-    let mut plan = batch::plan(&inputs, &args.output, &opts);
+    let mut plan = batch::plan(&inputs, &output, &opts);
     if let Some((k, n)) = args.shard {
         plan.retain_shard(k - 1, n);
     }
@@ -340,11 +370,14 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         names_map_preflight(path, &plan, args.force)?;
     }
     if !args.dry_run {
-        prepare_output_dir(&args.output)?;
+        prepare_output_dir(&output)?;
     }
     let total = plan.items.len() as u64;
 
-    let interactive = std::io::stderr().is_terminal() && !args.json;
+    let interactive = std::io::stderr().is_terminal() && !args.json && !ui::quiet();
+    let started = std::time::Instant::now();
+    let finished_after: Mutex<HashMap<PathBuf, f64>> = Mutex::default();
+    let target_rate = opts.profile.sample_rate;
     let bar = if interactive {
         let bar = ProgressBar::new(total);
         bar.set_style(
@@ -380,16 +413,31 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         }
         if args.json || !quiet_lines {
             print_record(r, args.json);
+            if ui::verbose() && !args.json {
+                let after = finished_after.lock().ok().and_then(|m| m.get(&r.input_path).copied());
+                if let Some(line) = ui::record_details(r, target_rate, after) {
+                    say(&line);
+                }
+            }
         }
     };
     let on_progress = |r: &Record| {
         if let Ok(mut p) = pending.lock() {
             p.insert(r.input_path.clone(), r.clone());
         }
+        let after = started.elapsed().as_secs_f64();
+        if let Ok(mut m) = finished_after.lock() {
+            m.insert(r.input_path.clone(), after);
+        }
         if let Some(bar) = &bar {
             // Every file's line above the bar as it finishes (as cargo prints), so the admin
             // sees each new name; failures are listed again with the summary.
-            bar.println(record_line(r));
+            bar.println(ui::paint(&record_line(r), ui::Stream::Err));
+            if ui::verbose()
+                && let Some(line) = ui::record_details(r, target_rate, Some(after))
+            {
+                bar.println(line);
+            }
             bar.set_message(shown(&r.input));
             bar.inc(1);
         }
@@ -410,7 +458,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
 
     let summary = Summary::of(&records);
     let stopped = stop::reason();
-    if !args.json && stopped != Some(ExitCode::BrokenPipe) {
+    if !args.json && stopped != Some(ExitCode::BrokenPipe) && !ui::quiet() {
         let mut parts = Vec::new();
         if args.dry_run {
             parts.push(format!("{} to convert", summary.planned));
@@ -422,8 +470,18 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         if quiet_lines && summary.failed > 0 {
             say("Failed:");
             for r in records.iter().filter(|r| r.status == Status::Failed) {
-                say(&format!("  {}", record_line(r)));
+                say(&format!("  {}", ui::paint(&record_line(r), ui::Stream::Out)));
             }
+        }
+        if ui::verbose() {
+            let audio: f64 = records.iter().filter_map(|r| r.duration_s).sum();
+            let wall = started.elapsed().as_secs_f64();
+            parts.push(format!(
+                "{} of audio in {} ({:.0}x real time)",
+                ui::seconds(audio),
+                ui::seconds(wall),
+                audio / wall.max(1e-9)
+            ));
         }
         say(&parts.join(", "));
     }
@@ -800,17 +858,46 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let format = if args.json { CheckFormat::Json } else { args.format };
     let inputs = all_inputs(&args.inputs, &args.input_list)?;
-    let reports = check::run(&inputs, &opts, &mut |r| match format {
-        CheckFormat::Text => say_or_exit(report::text(r).trim_end_matches('\n')),
+    let manifest = args.manifest.as_deref().map(prompts::Manifest::load).transpose()?;
+    let strict = opts.strict;
+    let print = |r: &check::Report| match format {
+        CheckFormat::Text => print_check_text(r),
         CheckFormat::Json => {
             if let Ok(line) = serde_json::to_string(r) {
                 say_or_exit(&line);
             }
         }
         CheckFormat::Junit => {}
+    };
+    let (inputs, shard_skips) = match args.shard {
+        Some((k, n)) => check_shard(&inputs, k - 1, n),
+        None => (inputs, Vec::new()),
+    };
+    let mut reports = check::run(&inputs, &opts, &mut |r| match &manifest {
+        Some(m) => {
+            let mut r = r.clone();
+            m.apply(&mut r, strict);
+            print(&r);
+        }
+        None => print(r),
     });
+    for r in &shard_skips {
+        print(r);
+    }
+    reports.extend(shard_skips);
+    if let Some(m) = &manifest {
+        for r in &mut reports {
+            m.apply(r, strict);
+        }
+        let missing = m.missing(&reports);
+        for r in &missing {
+            print(r);
+        }
+        reports.extend(missing);
+    }
     let summary = check::Summary::of(&reports);
     match format {
+        CheckFormat::Text if ui::quiet() => {}
         CheckFormat::Text => say_or_exit(&report::summary_line(&summary)),
         CheckFormat::Junit => {
             say_or_exit(report::junit(&reports, opts.profile.name, opts.strict).trim_end())
@@ -818,4 +905,58 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         CheckFormat::Json => {}
     }
     Ok(if summary.failed > 0 { ExitCode::SomeFailed } else { ExitCode::Ok })
+}
+
+/// A file's text report of `check`: its status coloured, only failures when quiet, its timing
+/// when verbose.
+fn print_check_text(r: &promptwav::check::Report) {
+    if ui::quiet() && r.ok {
+        return;
+    }
+    let text = promptwav::check::report::text(r);
+    let mut text = ui::paint(text.trim_end_matches('\n'), ui::Stream::Out);
+    if ui::verbose() && r.skipped.is_none() {
+        text.push_str(&format!("\n      checked in {}", ui::timing(r.seconds)));
+    }
+    say_or_exit(&text);
+}
+
+/// The files of shard `index` (from 0) of `count` of `check`'s walk, with the same hash as
+/// `convert --shard` (64-bit FNV-1a of the path as given or walked, as
+/// `promptwav::batch::Plan::retain_shard`): the files to check, and reports for the entries the
+/// walk skipped (hidden, not audio) that fall in the shard. Unreadable entries stay inputs, so
+/// `check` reports them as it always does.
+fn check_shard(
+    inputs: &[PathBuf],
+    index: u64,
+    count: u64,
+) -> (Vec<PathBuf>, Vec<promptwav::check::Report>) {
+    use promptwav::walk::SkipKind;
+    let fnv = |bytes: &[u8]| {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
+    let mine = |p: &Path| fnv(p.as_os_str().as_encoded_bytes()) % count.max(1) == index;
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    for entry in promptwav::walk::walk(inputs, None) {
+        match entry {
+            Ok(found) if mine(&found.path) => files.push(found.path),
+            Err(skip) if mine(&skip.path) => match skip.kind {
+                SkipKind::Unreadable => files.push(skip.path),
+                SkipKind::Skipped => skipped.push(promptwav::check::Report {
+                    path: skip.path.to_string_lossy().into_owned(),
+                    ok: true,
+                    skipped: Some(skip.reason),
+                    problems: Vec::new(),
+                    facts: promptwav::check::Facts::default(),
+                    path_buf: skip.path,
+                    seconds: 0.0,
+                }),
+            },
+            _ => {}
+        }
+    }
+    (files, skipped)
 }

@@ -177,6 +177,18 @@ codes! {
     FileSize = "file-size", Error,
         "The file is larger than the profile allows.",
         "Shorten the prompt.";
+    ManifestMissing = "manifest-missing", Error,
+        "A prompt the manifest (`check --manifest`) requires has no file among the inputs.",
+        "Add the file under the name the manifest gives, or mark the prompt `required = false`.";
+    ManifestUnexpected = "manifest-unexpected", Warning,
+        "A file the manifest does not list (an error with `unexpected = \"error\"` in the manifest).",
+        "Add the prompt to the manifest, or remove the file.";
+    ManifestDuration = "manifest-duration", Error,
+        "The prompt is longer (or shorter) than its manifest entry allows.",
+        "Shorten the recording, or change `max-duration` / `min-duration` in the manifest.";
+    ManifestLoudness = "manifest-loudness", Error,
+        "The prompt's integrated loudness is outside its manifest entry's range.",
+        "`promptwav convert FILE -o DIR --loudness LUFS` with a value inside the range.";
 }
 
 impl serde::Serialize for Code {

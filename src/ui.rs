@@ -1,0 +1,162 @@
+//! How much the binary says, and in which colours: the global `-q/--quiet`, `-v/--verbose` and
+//! `--color` flags.
+//!
+//! - Quiet: only errors (a failed file's line, error messages); no progress bar, no summary.
+//!   Output asked for explicitly (`--json`, `--format junit`, `--stdout`, `name`, `profiles`)
+//!   is unchanged: it is data, not chatter.
+//! - Verbose: each file's details under its line (format and decoder, rates and channels, the
+//!   audio's duration, when it finished or how long it took), and the run's total time.
+//! - Colour: the status word of a line (OK/WARN/FAIL/SKIP in `check`, converted/failed/skipped
+//!   in `convert`) is coloured when the stream it goes to is a terminal, unless `NO_COLOR` is
+//!   set (or `CLICOLOR=0`); `CLICOLOR_FORCE` forces it, and `--color always|never` overrides
+//!   all of them. The decision is anstream's, the crate clap colours its help with.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use anstyle::{AnsiColor, Style};
+
+/// How much to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Only errors.
+    Quiet = 0,
+    /// The usual lines.
+    Normal = 1,
+    /// Per-file details too.
+    Verbose = 2,
+}
+
+static LEVEL: AtomicU8 = AtomicU8::new(Level::Normal as u8);
+/// Bit 0: colour on stdout; bit 1: colour on stderr.
+static COLOUR: AtomicU8 = AtomicU8::new(0);
+
+/// Sets the level and the colour choice from the global flags (once, before any output).
+pub fn init(quiet: bool, verbose: bool, color: crate::cli::ColorWhen) {
+    let level = if quiet {
+        Level::Quiet
+    } else if verbose {
+        Level::Verbose
+    } else {
+        Level::Normal
+    };
+    LEVEL.store(level as u8, Ordering::SeqCst);
+    let choice = match color {
+        crate::cli::ColorWhen::Auto => anstream::ColorChoice::Auto,
+        crate::cli::ColorWhen::Always => anstream::ColorChoice::Always,
+        crate::cli::ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    let on = |c: anstream::ColorChoice| c != anstream::ColorChoice::Never;
+    let out = on(anstream::AutoStream::choice(&std::io::stdout()));
+    let err = on(anstream::AutoStream::choice(&std::io::stderr()));
+    COLOUR.store(u8::from(out) | (u8::from(err) << 1), Ordering::SeqCst);
+}
+
+/// The level in effect.
+pub fn level() -> Level {
+    match LEVEL.load(Ordering::SeqCst) {
+        0 => Level::Quiet,
+        2 => Level::Verbose,
+        _ => Level::Normal,
+    }
+}
+
+/// Whether only errors are printed.
+pub fn quiet() -> bool {
+    level() == Level::Quiet
+}
+
+/// Whether per-file details are printed.
+pub fn verbose() -> bool {
+    level() == Level::Verbose
+}
+
+/// Where a line goes, for the colour decision.
+#[derive(Debug, Clone, Copy)]
+pub enum Stream {
+    /// Standard output.
+    Out,
+    /// Standard error (and the progress bar's lines).
+    Err,
+}
+
+fn colour_on(stream: Stream) -> bool {
+    let bits = COLOUR.load(Ordering::SeqCst);
+    match stream {
+        Stream::Out => bits & 1 != 0,
+        Stream::Err => bits & 2 != 0,
+    }
+}
+
+/// The style of a status word, if it is one.
+fn style_of(word: &str) -> Option<Style> {
+    let colour = match word {
+        "OK" | "converted" => AnsiColor::Green,
+        "WARN" | "skipped" | "would" => AnsiColor::Yellow,
+        "FAIL" | "failed" => AnsiColor::Red,
+        "SKIP" => AnsiColor::Cyan,
+        _ => return None,
+    };
+    Some(Style::new().fg_color(Some(colour.into())).bold())
+}
+
+/// `line` with its leading status word coloured, when colour is on for `stream`.
+pub fn paint(line: &str, stream: Stream) -> String {
+    if !colour_on(stream) {
+        return line.to_string();
+    }
+    let end = line.find(' ').unwrap_or(line.len());
+    let (word, rest) = line.split_at(end);
+    match style_of(word) {
+        Some(style) => format!("{style}{word}{style:#}{rest}"),
+        None => line.to_string(),
+    }
+}
+
+/// Seconds as `0.41 s` or `1 min 3.2 s`.
+pub fn seconds(s: f64) -> String {
+    if s >= 60.0 {
+        format!("{} min {:.1} s", (s / 60.0).floor(), s % 60.0)
+    } else {
+        format!("{s:.2} s")
+    }
+}
+
+/// A time taken: `12.3 ms` under a second, else as [`seconds`].
+pub fn timing(s: f64) -> String {
+    if s < 1.0 { format!("{:.1} ms", s * 1000.0) } else { seconds(s) }
+}
+
+/// The details line of a converted (or failed) file, for `--verbose`.
+pub fn record_details(
+    r: &promptwav::Record,
+    target_rate: u32,
+    finished_after: Option<f64>,
+) -> Option<String> {
+    let mut parts = Vec::new();
+    match (&r.format, &r.codec) {
+        (Some(f), Some(c)) => parts.push(format!("decoder: {c} in {f}")),
+        (Some(f), None) => parts.push(format!("format: {f}")),
+        (None, Some(c)) => parts.push(format!("decoder: {c}")),
+        (None, None) => {}
+    }
+    if let Some(rate) = r.source_rate {
+        let ch = match r.source_channels {
+            Some(1) => " mono".to_string(),
+            Some(2) => " stereo".to_string(),
+            Some(n) => format!(" {n} ch"),
+            None => String::new(),
+        };
+        parts.push(format!("{rate} Hz{ch} -> {target_rate} Hz"));
+    }
+    if let Some(d) = r.duration_s {
+        parts.push(format!("{} of audio", seconds(d)));
+    }
+    if let Some(gain) = r.gain_db {
+        parts.push(format!("gain {gain:+.1} dB"));
+    }
+    if let Some(t) = finished_after {
+        parts.push(format!("done {} into the run", timing(t)));
+    }
+    if parts.is_empty() { None } else { Some(format!("      {}", parts.join(", "))) }
+}
