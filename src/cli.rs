@@ -392,6 +392,11 @@ pub struct CheckArgs {
     /// Warnings fail too.
     #[arg(long)]
     pub strict: bool,
+    /// Header only: name, container, header, format and limits (the duration from the
+    /// header); the audio is not decoded, so silence, clipping, DC offset and loudness are not
+    /// looked at. Many times faster, for CI that only needs the format.
+    #[arg(long)]
+    pub quick: bool,
     /// Check only shard K of N (K from 1 to N): the walked files split by the same stable hash
     /// of each path as `convert --shard`, so N CI jobs together check every file once.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]

@@ -855,6 +855,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         profile: find_profile(&args.profile)?,
         strict: args.strict,
         jobs: args.jobs.unwrap_or(0),
+        quick: args.quick,
     };
     let format = if args.json { CheckFormat::Json } else { args.format };
     let inputs = all_inputs(&args.inputs, &args.input_list)?;

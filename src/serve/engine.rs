@@ -161,7 +161,7 @@ pub fn convert(
 
 /// Checks an upload as `promptwav check FILE --profile P [--strict]` would.
 pub fn check(upload: &Upload, profile: &Profile, strict: bool) -> Report {
-    let opts = CheckOptions { profile: profile.clone(), strict, jobs: 1 };
+    let opts = CheckOptions { profile: profile.clone(), strict, jobs: 1, quick: false };
     let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         check::check_file(&upload.path, &opts)
     }));

@@ -466,3 +466,55 @@ fn check_shards_together_check_every_file_once_as_convert_shards_do() {
     assert_eq!(checked, paths(json_lines(&res.stdout), "input"));
     assert!(!checked.is_empty());
 }
+
+#[test]
+fn check_quick_reads_headers_only_and_finds_the_same_header_problems() {
+    let content_codes = [
+        "silent",
+        "clipping",
+        "dc-offset",
+        "leading-silence",
+        "trailing-silence",
+        "loudness",
+        "true-peak",
+        "undecodable",
+    ];
+    let codes_of = |v: &serde_json::Value| -> Vec<String> {
+        let mut c: Vec<String> = v["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["code"].as_str().unwrap().to_string())
+            .filter(|c| !content_codes.contains(&c.as_str()))
+            .collect();
+        c.sort();
+        c
+    };
+    let full = promptwav().args(["check", "--json"]).arg(fixture("check")).output().unwrap();
+    let quick =
+        promptwav().args(["check", "--json", "--quick"]).arg(fixture("check")).output().unwrap();
+    let (full, quick) = (json_lines(&full.stdout), json_lines(&quick.stdout));
+    assert_eq!(full.len(), quick.len());
+    assert!(full.len() > 25);
+    for (f, q) in full.iter().zip(&quick) {
+        assert_eq!(f["path"], q["path"]);
+        assert_eq!(codes_of(f), codes_of(q), "{}", f["path"]);
+        // Nothing of the content is looked at.
+        let q_all: Vec<&str> =
+            q["problems"].as_array().unwrap().iter().filter_map(|p| p["code"].as_str()).collect();
+        for c in ["clipping", "dc-offset", "leading-silence", "silent"] {
+            assert!(!q_all.contains(&c), "{}: {c} in quick mode", q["path"]);
+        }
+    }
+    // The header's duration still meets the profile's limits.
+    let dir = tempdir();
+    let long = dir.path().join("long.wav");
+    write_wav(&long, 8000, 1, &vec![0.1; 8000 * 301]);
+    let res = promptwav()
+        .args(["check", "--json", "--quick", "--profile", "amazon-connect"])
+        .arg(&long)
+        .output()
+        .unwrap();
+    let r = &json_lines(&res.stdout)[0];
+    assert!(r["problems"].as_array().unwrap().iter().any(|p| p["code"] == "duration"), "{r}");
+}
