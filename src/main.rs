@@ -508,8 +508,8 @@ fn resolved(path: &Path) -> PathBuf {
     }
 }
 
-/// Whether the file at `path` is a names map promptwav wrote (CSV with its header, or a JSON
-/// list of input/output pairs).
+/// Whether the file at `path` is a names map promptwav wrote (CSV with its header, with or
+/// without a byte-order mark, or a JSON list of input/output pairs).
 fn looks_like_names_map(path: &Path) -> bool {
     let Ok(text) = std::fs::read_to_string(path) else { return false };
     let text = text.trim_start_matches('\u{feff}');
@@ -756,7 +756,8 @@ fn csv_field(text: &str) -> String {
 }
 
 /// Writes `input -> output` for every file converted, or skipped because its output is up to
-/// date, in one step (a temporary file renamed over the old map).
+/// date, in one step (a temporary file renamed over the old map). A CSV map starts with a UTF-8
+/// byte-order mark (for Excel); a JSON map is plain UTF-8.
 fn write_names_map(path: &Path, records: &[Record]) -> anyhow::Result<()> {
     let pairs: Vec<(&str, &str)> = records
         .iter()
@@ -769,7 +770,9 @@ fn write_names_map(path: &Path, records: &[Record]) -> anyhow::Result<()> {
             pairs.iter().map(|(i, o)| serde_json::json!({ "input": i, "output": o })).collect();
         serde_json::to_string_pretty(&list)? + "\n"
     } else {
-        let mut text = String::from("input,output\n");
+        // A byte-order mark first: Excel on Korean Windows reads a CSV without one as CP949
+        // and garbles every Hangul name.
+        let mut text = String::from("\u{feff}input,output\n");
         for (i, o) in &pairs {
             text.push_str(&format!("{},{}\n", csv_field(i), csv_field(o)));
         }
