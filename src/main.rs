@@ -218,8 +218,17 @@ fn find_profile(name: &str) -> anyhow::Result<Profile> {
     }
 }
 
+/// An input path as printed: control characters escaped, and the normalization form marked
+/// when it is not NFC (`안내.wav (NFD)`), so NFC and NFD copies of one name can be told apart.
+fn shown_input(r: &Record) -> String {
+    match r.input_form {
+        Some(form) => format!("{} ({form})", shown(&r.input)),
+        None => shown(&r.input),
+    }
+}
+
 fn record_line(r: &Record) -> String {
-    let input = shown(&r.input);
+    let input = shown_input(r);
     match r.status {
         Status::Converted => {
             let mut line =
@@ -759,22 +768,36 @@ fn csv_field(text: &str) -> String {
 /// date, in one step (a temporary file renamed over the old map). A CSV map starts with a UTF-8
 /// byte-order mark (for Excel); a JSON map is plain UTF-8.
 fn write_names_map(path: &Path, records: &[Record]) -> anyhow::Result<()> {
-    let pairs: Vec<(&str, &str)> = records
+    let pairs: Vec<(&Record, &str)> = records
         .iter()
         .filter(|r| matches!(r.status, Status::Converted | Status::Planned | Status::Skipped))
-        .filter_map(|r| Some((r.input.as_str(), r.output.as_deref()?)))
+        .filter_map(|r| Some((r, r.output.as_deref()?)))
         .collect();
     let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let text = if json {
-        let list: Vec<_> =
-            pairs.iter().map(|(i, o)| serde_json::json!({ "input": i, "output": o })).collect();
+        // The exact input path, and its normalization form when it is not NFC.
+        let list: Vec<_> = pairs
+            .iter()
+            .map(|(r, o)| {
+                let mut pair = serde_json::json!({ "input": r.input, "output": o });
+                if let Some(form) = r.input_form {
+                    pair["input_form"] = form.into();
+                }
+                pair
+            })
+            .collect();
         serde_json::to_string_pretty(&list)? + "\n"
     } else {
         // A byte-order mark first: Excel on Korean Windows reads a CSV without one as CP949
         // and garbles every Hangul name.
         let mut text = String::from("\u{feff}input,output\n");
-        for (i, o) in &pairs {
-            text.push_str(&format!("{},{}\n", csv_field(i), csv_field(o)));
+        // The CSV is for people: an input whose name is not NFC is marked ("안내.wav (NFD)").
+        for (r, o) in &pairs {
+            let input = match r.input_form {
+                Some(form) => format!("{} ({form})", r.input),
+                None => r.input.clone(),
+            };
+            text.push_str(&format!("{},{}\n", csv_field(&input), csv_field(o)));
         }
         text
     };

@@ -35,3 +35,69 @@ fn a_csv_names_map_starts_with_a_bom_and_a_json_map_does_not() {
     let bytes = fs::read(&json).unwrap();
     assert_eq!(bytes[0], b'[', "JSON stays plain UTF-8");
 }
+
+/// A file name from a ZIP made on Korean Windows: CP949 bytes, not UTF-8.
+#[cfg(unix)]
+#[test]
+fn cp949_names_are_romanized_and_other_bytes_keep_the_fallback() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempdir();
+    let inp = dir.path().join("in");
+    fs::create_dir(&inp).unwrap();
+    // "영업시간 안내.wav" in CP949, and bytes that are neither UTF-8 nor Hangul in CP949.
+    let cp949 =
+        std::ffi::OsStr::from_bytes(b"\xbf\xb5\xbe\xf7\xbd\xc3\xb0\xa3 \xbe\xc8\xb3\xbb.wav");
+    let latin1 = std::ffi::OsStr::from_bytes(b"caf\xe9 \xff.wav");
+    for name in [cp949, latin1] {
+        write_wav(&inp.join(name), 8000, 1, &tone(8000, 0.05, 300.0));
+    }
+    let out = dir.path().join("out");
+    promptwav().arg("convert").arg(&inp).arg("-o").arg(&out).assert().success();
+    assert_eq!(files_under(&out), vec!["in/caf.wav", "in/yeongeopsigan_annae.wav"]);
+    let res = promptwav().arg("name").arg(cp949).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&res.stdout), "yeongeopsigan_annae.wav\n");
+}
+
+/// NFC and NFD copies of one name look the same on screen: the NFD one is marked, in the
+/// report and in the names map.
+#[test]
+fn an_nfd_name_is_marked_in_the_report_and_the_map() {
+    let dir = tempdir();
+    let inp = dir.path().join("in");
+    fs::create_dir(&inp).unwrap();
+    let nfc = "안내.wav";
+    let nfd = "\u{110b}\u{1161}\u{11ab}\u{1102}\u{1162}.wav";
+    for name in [nfc, nfd] {
+        write_wav(&inp.join(name), 8000, 1, &tone(8000, 0.05, 300.0));
+    }
+    let out = dir.path().join("out");
+    let map = dir.path().join("map.csv");
+    let res = promptwav()
+        .arg("convert")
+        .arg(&inp)
+        .arg("-o")
+        .arg(&out)
+        .arg("--names-map")
+        .arg(&map)
+        .output()
+        .unwrap();
+    assert!(res.status.success());
+    let text = String::from_utf8_lossy(&res.stdout);
+    let marked: Vec<&str> = text.lines().filter(|l| l.contains("(NFD)")).collect();
+    assert_eq!(marked.len(), 1, "{text}");
+    assert!(marked[0].contains(nfd), "{text}");
+    let csv = fs::read_to_string(&map).unwrap();
+    assert_eq!(csv.lines().filter(|l| l.contains("(NFD)")).count(), 1, "{csv}");
+    // JSON keeps the exact path and says the form.
+    let res = promptwav()
+        .args(["convert", "--json", "--dry-run"])
+        .arg(&inp)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let records = json_lines(&res.stdout);
+    let forms: Vec<&serde_json::Value> = records.iter().map(|r| &r["input_form"]).collect();
+    assert!(forms.contains(&&serde_json::json!("NFD")), "{records:?}");
+    assert!(records.iter().any(|r| r["input"].as_str().unwrap().ends_with(nfd)));
+}
