@@ -544,7 +544,7 @@ fn finish_options(args: &ConvertArgs) -> anyhow::Result<FinishOptions> {
             .then_some(Trim { pad_ms: args.trim_pad, threshold_db: args.trim_threshold }),
         fade_ms: args.fade,
         remove_dc: args.remove_dc,
-        smart_downmix: args.smart_downmix,
+        smart_downmix: !args.plain_downmix,
     };
     if let Err(why) = finish.validate() {
         bail!("{why}");

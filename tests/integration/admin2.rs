@@ -101,3 +101,43 @@ fn an_nfd_name_is_marked_in_the_report_and_the_map() {
     assert!(forms.contains(&&serde_json::json!("NFD")), "{records:?}");
     assert!(records.iter().any(|r| r["input"].as_str().unwrap().ends_with(nfd)));
 }
+
+/// A recording on the left channel only (a USB interface): taken at full level by default,
+/// averaged (6 dB quieter) only with --plain-downmix; `check` says so with the fix.
+#[test]
+fn a_left_only_recording_keeps_its_level_by_default() {
+    let dir = tempdir();
+    let input = dir.path().join("left.wav");
+    let mono = tone(48000, 0.5, 440.0);
+    let stereo: Vec<f32> = mono.iter().flat_map(|&s| [s, 0.0]).collect();
+    write_wav(&input, 48000, 2, &stereo);
+    let peak = |args: &[&str]| {
+        let out = dir.path().join("out");
+        let res = promptwav()
+            .args(["convert", "--json", "--force"])
+            .args(args)
+            .arg(&input)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(res.status.success());
+        let r = json_lines(&res.stdout).remove(0);
+        let (_, got) = read_wav(&out.join("left.wav"));
+        (got.iter().fold(0f32, |m, s| m.max(s.abs())), r["warnings"].to_string())
+    };
+    let (smart, why) = peak(&[]);
+    assert!((smart - 0.5).abs() < 0.01, "{smart}");
+    assert!(why.contains("silent right channel"), "{why}");
+    let (alias, _) = peak(&["--smart-downmix"]);
+    assert!((alias - 0.5).abs() < 0.01, "the old flag is accepted: {alias}");
+    let (plain, why) = peak(&["--plain-downmix"]);
+    assert!((plain - 0.25).abs() < 0.01, "{plain}");
+    assert!(!why.contains("silent"), "{why}");
+
+    let res = promptwav().args(["check", "--json"]).arg(&input).output().unwrap();
+    let report = json_lines(&res.stdout).remove(0);
+    let text = report.to_string();
+    assert!(text.contains("stereo-downmix"), "{text}");
+    assert!(text.contains("--plain-downmix"), "the fix names the flag to avoid: {text}");
+}
