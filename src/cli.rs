@@ -326,9 +326,13 @@ pub struct ConvertArgs {
     /// one `check` flags.
     #[arg(long, help_heading = "Finishing")]
     pub remove_dc: bool,
-    /// Stereo with one silent channel (30 dB below the other) or channels in opposite phase:
-    /// take one channel at full level instead of the average (said in a warning).
-    #[arg(long, help_heading = "Finishing")]
+    /// Mix stereo to mono by the plain average (L+R)/2, always. By default a stereo file with
+    /// one silent channel (30 dB below the other) or channels in opposite phase is taken from
+    /// one channel at full level instead (said in a warning).
+    #[arg(long, help_heading = "Finishing", conflicts_with = "smart_downmix")]
+    pub plain_downmix: bool,
+    /// The default now; accepted for compatibility.
+    #[arg(long, hide = true)]
     pub smart_downmix: bool,
 }
 

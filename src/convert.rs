@@ -273,13 +273,47 @@ pub fn convert_via(
         return convert_finished(source, dest, work_dir, profile, settings, finish, &limits)
             .map_err(|e| e.with_facts(|| facts));
     }
-    let decoder = Decoder::open(input)?;
+    let mut decoder = Decoder::open(input)?;
     let facts = facts_of(decoder.info());
-    convert_streamed(decoder, input, dest, work_dir, profile, settings, &limits)
+    // The smart downmix is the default: a stereo file's channels are scanned first (one more
+    // decode, stereo files only), since the choice needs the whole file.
+    let smart = settings.finish.is_none_or(|f| f.smart_downmix);
+    // A file the scan cannot read through is mixed by the average: the conversion then fails
+    // (or not) exactly as it would have without the scan, with its own reason.
+    let rate_ok = (crate::resample::MIN_RATE..=crate::resample::MAX_RATE)
+        .contains(&decoder.info().sample_rate);
+    let downmix = if smart && rate_ok && decoder.info().channels == 2 {
+        let chosen =
+            scan_downmix(decoder, input, settings.cancel).unwrap_or((Downmix::Standard, None));
+        decoder = Decoder::open(input)?;
+        chosen
+    } else {
+        (Downmix::Standard, None)
+    };
+    convert_streamed(decoder, input, dest, work_dir, profile, settings, &limits, downmix)
         .map_err(|e| e.with_facts(|| facts))
 }
 
-/// The path of [`convert_via`] without finishing: one pass, streamed.
+/// The downmix of a stereo file, from its channels over the whole file (see
+/// [`ChannelStats::decide`]), with the warning that says why when it is not the average.
+fn scan_downmix(
+    mut decoder: Decoder,
+    input: &Path,
+    cancel: Option<&AtomicBool>,
+) -> Result<(Downmix, Option<String>)> {
+    let mut channels = ChannelStats::default();
+    while let Some(chunk) = decoder.next_chunk()? {
+        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(Error::new(input, Stage::Cancel, "interrupted"));
+        }
+        channels.push(chunk.planes, chunk.frames);
+    }
+    Ok(channels.decide())
+}
+
+/// The path of [`convert_via`] without finishing: one pass, streamed, mixed to mono by
+/// `downmix` (with its warning).
+#[allow(clippy::too_many_arguments)]
 fn convert_streamed(
     decoder: Decoder,
     input: &Path,
@@ -288,6 +322,7 @@ fn convert_streamed(
     profile: &Profile,
     settings: &Settings<'_>,
     limits: &Limits<'_>,
+    (downmix, downmix_warning): (Downmix, Option<String>),
 ) -> Result<Converted> {
     limits.judge_declared(decoder.info(), input)?;
     let mut tmp = TempFile::create(work_dir).map_err(|e| write_err(dest, e))?;
@@ -304,9 +339,9 @@ fn convert_streamed(
                 WavWriter::new(tmp.file(), target_rate, law).map_err(|e| write_err(dest, e))?;
             let encoder = Encoder::new(writer, limits);
             if settings.two_threads {
-                run_pipelined(decoder, resampler, encoder, &cancelled, input, dest)
+                run_pipelined(decoder, resampler, encoder, &cancelled, input, dest, downmix)
             } else {
-                run_inline(decoder, resampler, encoder, &cancelled, input, dest)
+                run_inline(decoder, resampler, encoder, &cancelled, input, dest, downmix)
             }
         })
         .map_err(|e| unsupported_rate(input, e))??;
@@ -319,6 +354,7 @@ fn convert_streamed(
         warnings.push(w);
     }
     warnings.extend(source.warnings.iter().cloned());
+    warnings.extend(downmix_warning);
     warnings.extend(invalid.warning());
     if stats.bad_packets > 0 {
         warnings
@@ -923,6 +959,7 @@ fn run_inline<W: std::io::Write + std::io::Seek>(
     cancelled: &dyn Fn() -> bool,
     input: &Path,
     dest: &Path,
+    downmix: Downmix,
 ) -> Result<Outcome> {
     let (mut mono, mut resampled) = (Vec::new(), Vec::new());
     let mut invalid = Invalid::default();
@@ -932,7 +969,7 @@ fn run_inline<W: std::io::Write + std::io::Seek>(
         }
         mono.clear();
         let (planes, speakers, frames) = (chunk.planes, chunk.speakers, chunk.frames);
-        mix::to_mono_as(planes, speakers, frames, Downmix::Standard, &mut mono, &mut invalid);
+        mix::to_mono_as(planes, speakers, frames, downmix, &mut mono, &mut invalid);
         resampler.push(&mono, &mut resampled);
         if resampled.len() >= WRITE_BATCH {
             encoder.write(&resampled, dest)?;
@@ -956,6 +993,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
     cancelled: &(dyn Fn() -> bool + Sync),
     input: &Path,
     dest: &Path,
+    downmix: Downmix,
 ) -> Result<Outcome> {
     let separate_writer = cheap_to_decode(decoder.info());
     decoder.decode_ahead(DECODE_THREADS);
@@ -980,15 +1018,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
                     Ok(Some(chunk)) => {
                         let (planes, speakers, frames) =
                             (chunk.planes, chunk.speakers, chunk.frames);
-                        let standard = Downmix::Standard;
-                        mix::to_mono_as(
-                            planes,
-                            speakers,
-                            frames,
-                            standard,
-                            &mut mono,
-                            &mut invalid,
-                        );
+                        mix::to_mono_as(planes, speakers, frames, downmix, &mut mono, &mut invalid);
                         if mono.len() < DECODE_BATCH {
                             continue;
                         }

@@ -100,8 +100,9 @@ pub fn matched_target(median: f64) -> (f64, Option<String>) {
     (target, Some(warning))
 }
 
-/// What to do to each file after resampling. The default does nothing.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// What to do to each file after resampling. The default does nothing but the smart downmix
+/// (which needs no finishing pass: see [`FinishOptions::smart_downmix`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct FinishOptions {
     /// Bring the integrated loudness (EBU R128, LUFS) to this target.
     pub loudness: Option<f64>,
@@ -121,8 +122,25 @@ pub struct FinishOptions {
     /// offset is one `check` flags (the profile's `max_dc_offset`).
     pub remove_dc: bool,
     /// Stereo with one silent channel (30 dB below the other) or an anti-phase pair: take one
-    /// channel at full level instead of the average (see [`crate::mix::Downmix`]).
+    /// channel at full level instead of the average (see [`crate::mix::Downmix`]). On by
+    /// default; `false` forces the plain average (`--plain-downmix`). It does not by itself make
+    /// finishing active: without other finishing, a stereo file's channels are scanned before
+    /// the streamed conversion.
     pub smart_downmix: bool,
+}
+
+impl Default for FinishOptions {
+    fn default() -> Self {
+        FinishOptions {
+            loudness: None,
+            match_loudness: false,
+            true_peak: None,
+            trim: None,
+            fade_ms: None,
+            remove_dc: false,
+            smart_downmix: true,
+        }
+    }
 }
 
 /// How to trim silence.
@@ -154,7 +172,6 @@ impl FinishOptions {
             || self.trim.is_some()
             || self.fade_ms.is_some_and(|f| f > 0.0)
             || self.remove_dc
-            || self.smart_downmix
     }
 
     /// The true-peak ceiling in force, dBTP.

@@ -244,8 +244,17 @@ fn find_profile(name: &str) -> anyhow::Result<Profile> {
     }
 }
 
+/// An input path as printed: control characters escaped, and the normalization form marked
+/// when it is not NFC (`안내.wav (NFD)`), so NFC and NFD copies of one name can be told apart.
+fn shown_input(r: &Record) -> String {
+    match r.input_form {
+        Some(form) => format!("{} ({form})", shown(&r.input)),
+        None => shown(&r.input),
+    }
+}
+
 fn record_line(r: &Record) -> String {
-    let input = shown(&r.input);
+    let input = shown_input(r);
     match r.status {
         Status::Converted => {
             let mut line =
@@ -566,8 +575,8 @@ fn resolved(path: &Path) -> PathBuf {
     }
 }
 
-/// Whether the file at `path` is a names map promptwav wrote (CSV with its header, or a JSON
-/// list of input/output pairs).
+/// Whether the file at `path` is a names map promptwav wrote (CSV with its header, with or
+/// without a byte-order mark, or a JSON list of input/output pairs).
 fn looks_like_names_map(path: &Path) -> bool {
     let Ok(text) = std::fs::read_to_string(path) else { return false };
     let text = text.trim_start_matches('\u{feff}');
@@ -593,7 +602,7 @@ fn finish_options(args: &ConvertArgs) -> anyhow::Result<FinishOptions> {
             .then_some(Trim { pad_ms: args.trim_pad, threshold_db: args.trim_threshold }),
         fade_ms: args.fade,
         remove_dc: args.remove_dc,
-        smart_downmix: args.smart_downmix,
+        smart_downmix: !args.plain_downmix,
     };
     if let Err(why) = finish.validate() {
         bail!("{why}");
@@ -814,22 +823,39 @@ fn csv_field(text: &str) -> String {
 }
 
 /// Writes `input -> output` for every file converted, or skipped because its output is up to
-/// date, in one step (a temporary file renamed over the old map).
+/// date, in one step (a temporary file renamed over the old map). A CSV map starts with a UTF-8
+/// byte-order mark (for Excel); a JSON map is plain UTF-8.
 fn write_names_map(path: &Path, records: &[Record]) -> anyhow::Result<()> {
-    let pairs: Vec<(&str, &str)> = records
+    let pairs: Vec<(&Record, &str)> = records
         .iter()
         .filter(|r| matches!(r.status, Status::Converted | Status::Planned | Status::Skipped))
-        .filter_map(|r| Some((r.input.as_str(), r.output.as_deref()?)))
+        .filter_map(|r| Some((r, r.output.as_deref()?)))
         .collect();
     let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let text = if json {
-        let list: Vec<_> =
-            pairs.iter().map(|(i, o)| serde_json::json!({ "input": i, "output": o })).collect();
+        // The exact input path, and its normalization form when it is not NFC.
+        let list: Vec<_> = pairs
+            .iter()
+            .map(|(r, o)| {
+                let mut pair = serde_json::json!({ "input": r.input, "output": o });
+                if let Some(form) = r.input_form {
+                    pair["input_form"] = form.into();
+                }
+                pair
+            })
+            .collect();
         serde_json::to_string_pretty(&list)? + "\n"
     } else {
-        let mut text = String::from("input,output\n");
-        for (i, o) in &pairs {
-            text.push_str(&format!("{},{}\n", csv_field(i), csv_field(o)));
+        // A byte-order mark first: Excel on Korean Windows reads a CSV without one as CP949
+        // and garbles every Hangul name.
+        let mut text = String::from("\u{feff}input,output\n");
+        // The CSV is for people: an input whose name is not NFC is marked ("안내.wav (NFD)").
+        for (r, o) in &pairs {
+            let input = match r.input_form {
+                Some(form) => format!("{} ({form})", r.input),
+                None => r.input.clone(),
+            };
+            text.push_str(&format!("{},{}\n", csv_field(&input), csv_field(o)));
         }
         text
     };

@@ -224,6 +224,29 @@ impl ChannelStats {
         self.frames += frames as u64;
     }
 
+    /// Adds interleaved stereo frames (a trailing partial frame is ignored).
+    pub fn push_interleaved_stereo(&mut self, samples: &[f32]) {
+        self.stereo = true;
+        let tame = |x: f32| if x.is_finite() { f64::from(x) } else { 0.0 };
+        for frame in samples.chunks_exact(2) {
+            let (l, r) = (tame(frame[0]), tame(frame[1]));
+            self.squares[0] += l * l;
+            self.squares[1] += r * r;
+            self.cross += l * r;
+        }
+        self.frames += (samples.len() / 2) as u64;
+    }
+
+    /// What the plain average `(L+R)/2` would lose, for `check`: `None` when it loses nothing.
+    pub fn average_loss(&self) -> Option<String> {
+        let (downmix, why) = self.decide();
+        if downmix == Downmix::Standard {
+            return None;
+        }
+        // The decision's own words, up to what the convert did about it.
+        why.map(|w| w.split(": took").next().unwrap_or(&w).to_string())
+    }
+
     /// The downmix for the file, with the warning that says why when it is not the standard.
     pub fn decide(&self) -> (Downmix, Option<String>) {
         let [l, r] = self.squares;

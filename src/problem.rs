@@ -162,6 +162,9 @@ codes! {
     Clipping = "clipping", Warning,
         "Runs of full-scale samples (3 or more in a row): the recording was too loud and is distorted.",
         "Record or export again at a lower level; converting does not undo clipping.";
+    StereoDownmix = "stereo-downmix", Warning,
+        "A stereo file with one silent channel (30 dB below the other) or channels in opposite phase: the plain average (L+R)/2 would be 6 dB quieter, or cancel out.",
+        "`promptwav convert FILE -o DIR` takes the live channel at full level (the default; not with `--plain-downmix`).";
     DcOffset = "dc-offset", Warning,
         "A channel's mean is more than 1% of full scale away from zero.",
         "Remove the DC offset in an audio editor (high-pass filter).";

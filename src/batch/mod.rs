@@ -157,6 +157,9 @@ pub enum Status {
 pub struct Record {
     /// The input path, as given or found by walking (lossy UTF-8 if it is not UTF-8).
     pub input: String,
+    /// The input name's Unicode normalization form when it is not NFC (`"NFD"`, or `"mixed"`;
+    /// see [`names::form_of`]): NFC and NFD copies of one name look the same when printed.
+    pub input_form: Option<&'static str>,
     /// The output path, or `None` when nothing was (or would be) written.
     pub output: Option<String>,
     /// What became of it.
@@ -213,8 +216,10 @@ impl Record {
     }
 
     fn new(input: &Path, status: Status) -> Record {
+        let shown = input.to_string_lossy().into_owned();
         Record {
-            input: input.to_string_lossy().into_owned(),
+            input_form: names::form_of(&shown),
+            input: shown,
             output: None,
             status,
             error: None,

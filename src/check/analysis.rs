@@ -14,6 +14,7 @@ use ebur128::{EbuR128, Mode};
 use super::riff::{Data, Fmt};
 use crate::decode::Decoder;
 use crate::encode::{alaw_to_linear, mulaw_to_linear};
+use crate::mix::ChannelStats;
 use crate::profile::ContentRules;
 
 /// What the analysis measured.
@@ -41,6 +42,10 @@ pub struct Content {
     pub clipped_samples: u64,
     /// The frame where the first run starts.
     pub first_clip: Option<u64>,
+    /// A stereo file whose plain average `(L+R)/2` loses level (one silent channel, or
+    /// channels in opposite phase): what is lost, in words (see
+    /// [`ChannelStats::average_loss`]).
+    pub average_loss: Option<String>,
 }
 
 impl Content {
@@ -83,6 +88,8 @@ pub struct Analyzer {
     clip_runs: u64,
     clipped_samples: u64,
     first_clip: Option<u64>,
+    /// Stereo only: the channels' energies and correlation.
+    stereo: Option<ChannelStats>,
     scratch: Vec<f32>,
 }
 
@@ -110,6 +117,7 @@ impl Analyzer {
             clip_runs: 0,
             clipped_samples: 0,
             first_clip: None,
+            stereo: (channels == 2).then(ChannelStats::default),
             scratch: Vec::new(),
         }
     }
@@ -122,6 +130,9 @@ impl Analyzer {
             && ebu.add_frames_f32(samples).is_err()
         {
             self.ebu = None;
+        }
+        if let Some(stereo) = &mut self.stereo {
+            stereo.push_interleaved_stereo(samples);
         }
         for frame in samples.chunks_exact(self.channels) {
             let index = self.frames;
@@ -214,6 +225,7 @@ impl Analyzer {
             clip_runs: self.clip_runs,
             clipped_samples: self.clipped_samples,
             first_clip: self.first_clip,
+            average_loss: self.stereo.as_ref().and_then(ChannelStats::average_loss),
         }
     }
 }

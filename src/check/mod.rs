@@ -338,6 +338,13 @@ fn content_problems(c: &Content, rules: &crate::profile::ContentRules, report: &
             "record or export again at a lower level; converting does not undo clipping",
         ));
     }
+    if let Some(loss) = &c.average_loss {
+        report.problems.push(Problem::new(
+            Code::StereoDownmix,
+            format!("{loss}: the plain average would lose level"),
+            Code::StereoDownmix.fix(),
+        ));
+    }
     if c.dc_offset.abs() > rules.max_dc_offset {
         report.problems.push(Problem::new(
             Code::DcOffset,

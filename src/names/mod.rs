@@ -1,8 +1,10 @@
 //! Names: any file or folder name ► a safe ASCII name that phone platforms accept.
 //!
 //! The steps, always in this order:
-//! 1. Bytes that are not UTF-8 become U+FFFD (then `_`); the name is put in Unicode NFC (macOS
-//!    hands out NFD names, so `안내` may arrive as six jamo).
+//! 1. A name that is not UTF-8 but decodes cleanly as CP949 (EUC-KR) with Hangul in it (a ZIP
+//!    made on Korean Windows) is read as CP949 ([`decoded`]); in any other name, bytes that are
+//!    not UTF-8 become U+FFFD (then `_`). The name is put in Unicode NFC (macOS hands out NFD
+//!    names, so `안내` may arrive as six jamo; [`form_of`] tells such a name apart on screen).
 //! 2. Hangul is romanized by the Revised Romanization of Korean ([`korean`]), in lowercase.
 //! 3. Any other non-ASCII character is transliterated by `deunicode` (`é` ► `e`, `東京` ►
 //!    `Dong Jing`, `😀` ► `grinning`).
@@ -108,7 +110,38 @@ fn truncate_to(s: &mut String, max: usize) {
 
 /// A safe name for a folder (every step, no extension handling).
 pub fn safe_component(name: &OsStr) -> String {
-    whitelist(&transliterate(&name.to_string_lossy()), MAX_NAME_BYTES)
+    whitelist(&transliterate(&decoded(name)), MAX_NAME_BYTES)
+}
+
+/// The text of a name: as is when it is UTF-8; read as CP949 when it is not but decodes
+/// cleanly as CP949 with Hangul syllables and nothing but ASCII besides (file names from a ZIP
+/// made on Korean Windows); else lossy UTF-8 (U+FFFD for the bad bytes).
+pub fn decoded(name: &OsStr) -> std::borrow::Cow<'_, str> {
+    if let Some(text) = name.to_str() {
+        return text.into();
+    }
+    let bytes = name.as_encoded_bytes();
+    if let Some(text) =
+        encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(bytes)
+        && text.chars().any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c))
+        && text.chars().all(|c| c.is_ascii() || ('\u{ac00}'..='\u{d7a3}').contains(&c))
+    {
+        return text.into_owned().into();
+    }
+    name.to_string_lossy()
+}
+
+/// The Unicode normalization form of a name when it is not NFC: `"NFD"` (macOS's form, Hangul
+/// as jamo) or `"mixed"`. NFC and NFD copies of one name look the same on screen; reports
+/// and the names map show this mark beside the NFD one.
+pub fn form_of(text: &str) -> Option<&'static str> {
+    if unicode_normalization::is_nfc(text) {
+        None
+    } else if unicode_normalization::is_nfd(text) {
+        Some("NFD")
+    } else {
+        Some("mixed")
+    }
 }
 
 /// The stem of a file name: without its last extension, unless that would leave nothing.
@@ -121,7 +154,7 @@ fn stem(name: &str) -> &str {
 
 /// The safe output name of a file: its stem, made safe, plus `.{ext}`.
 pub fn output_name(file_name: &OsStr, ext: &str) -> String {
-    let lossy = file_name.to_string_lossy();
+    let lossy = decoded(file_name);
     let max = MAX_NAME_BYTES - ext.len() - 1;
     let mut s = whitelist(&transliterate(stem(&lossy)), max);
     s.push('.');
@@ -284,7 +317,19 @@ mod tests {
             use std::os::unix::ffi::OsStrExt;
             let raw = OsStr::from_bytes(b"caf\xe9 \xff.mp3");
             assert_eq!(output_name(raw, "wav"), "caf.wav");
+            // "안내 멘트" in CP949 (a ZIP from Korean Windows).
+            let cp949 = OsStr::from_bytes(b"\xbe\xc8\xb3\xbb \xb8\xe0\xc6\xae.mp3");
+            assert_eq!(output_name(cp949, "wav"), "annae_menteu.wav");
+            assert_eq!(safe_component(OsStr::from_bytes(b"\xbe\xc8\xb3\xbb")), "annae");
         }
+    }
+
+    #[test]
+    fn normalization_forms_are_told_apart() {
+        assert_eq!(form_of("안내.wav"), None);
+        assert_eq!(form_of("plain.wav"), None);
+        assert_eq!(form_of("\u{110b}\u{1161}\u{11ab}\u{1102}\u{1162}.wav"), Some("NFD"));
+        assert_eq!(form_of("안\u{1102}\u{1162}"), Some("mixed"));
     }
 
     #[test]

@@ -211,6 +211,7 @@ fn parse_asked(
             ("fade", false) => finish.fade_ms = Some(number(k, v).map_err(bad)?),
             ("remove-dc", false) => finish.remove_dc = flag(k, v).map_err(bad)?,
             ("smart-downmix", false) => finish.smart_downmix = flag(k, v).map_err(bad)?,
+            ("plain-downmix", false) => finish.smart_downmix = !flag(k, v).map_err(bad)?,
             _ => return Err(bad(format!("unknown parameter '{k}'"))),
         }
     }

@@ -4,6 +4,7 @@
 //! fixtures. One test binary; one module per subcommand, helpers in `util`.
 
 mod admin;
+mod admin2;
 mod adversarial;
 mod check;
 mod convert;

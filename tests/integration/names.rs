@@ -52,7 +52,8 @@ fn names_map_lists_every_converted_file() {
     }
     let text = fs::read_to_string(&csv).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "input,output");
+    // A byte-order mark first, so Excel on Korean Windows reads the names as UTF-8.
+    assert_eq!(lines[0], "\u{feff}input,output");
     assert_eq!(lines.len(), 3, "{text}");
     // Input order: b.wav sorts before Hangul. A field with commas and quotes is quoted, with
     // its quotes doubled.

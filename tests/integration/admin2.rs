@@ -1,0 +1,143 @@
+//! What an admin meets next (issue 12, second part): a names map Excel opens, Korean names from
+//! Windows ZIPs, the right downmix by default, fixes with promptwav's own flags, one clipping
+//! count, names only for files that convert, one report schema, Korean messages.
+
+use std::fs;
+
+use crate::util::*;
+
+#[test]
+fn a_csv_names_map_starts_with_a_bom_and_a_json_map_does_not() {
+    let dir = tempdir();
+    let input = dir.path().join("점심시간 안내.wav");
+    write_wav(&input, 8000, 1, &tone(8000, 0.05, 300.0));
+    let out = dir.path().join("out");
+    let csv = dir.path().join("map.csv");
+    let json = dir.path().join("map.json");
+    for map in [&csv, &json] {
+        // Twice: the second run replaces the map it wrote (a map with a BOM is a names map).
+        for _ in 0..2 {
+            promptwav()
+                .arg("convert")
+                .arg(&input)
+                .arg("-o")
+                .arg(&out)
+                .arg("--names-map")
+                .arg(map)
+                .assert()
+                .success();
+        }
+    }
+    let bytes = fs::read(&csv).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBFinput,output\n"), "{bytes:?}");
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.contains("jeomsimsigan_annae.wav"), "{text}");
+    let bytes = fs::read(&json).unwrap();
+    assert_eq!(bytes[0], b'[', "JSON stays plain UTF-8");
+}
+
+/// A file name from a ZIP made on Korean Windows: CP949 bytes, not UTF-8.
+#[cfg(unix)]
+#[test]
+fn cp949_names_are_romanized_and_other_bytes_keep_the_fallback() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempdir();
+    let inp = dir.path().join("in");
+    fs::create_dir(&inp).unwrap();
+    // "영업시간 안내.wav" in CP949, and bytes that are neither UTF-8 nor Hangul in CP949.
+    let cp949 =
+        std::ffi::OsStr::from_bytes(b"\xbf\xb5\xbe\xf7\xbd\xc3\xb0\xa3 \xbe\xc8\xb3\xbb.wav");
+    let latin1 = std::ffi::OsStr::from_bytes(b"caf\xe9 \xff.wav");
+    for name in [cp949, latin1] {
+        write_wav(&inp.join(name), 8000, 1, &tone(8000, 0.05, 300.0));
+    }
+    let out = dir.path().join("out");
+    promptwav().arg("convert").arg(&inp).arg("-o").arg(&out).assert().success();
+    assert_eq!(files_under(&out), vec!["in/caf.wav", "in/yeongeopsigan_annae.wav"]);
+    let res = promptwav().arg("name").arg(cp949).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&res.stdout), "yeongeopsigan_annae.wav\n");
+}
+
+/// NFC and NFD copies of one name look the same on screen: the NFD one is marked, in the
+/// report and in the names map.
+#[test]
+fn an_nfd_name_is_marked_in_the_report_and_the_map() {
+    let dir = tempdir();
+    let inp = dir.path().join("in");
+    fs::create_dir(&inp).unwrap();
+    let nfc = "안내.wav";
+    let nfd = "\u{110b}\u{1161}\u{11ab}\u{1102}\u{1162}.wav";
+    for name in [nfc, nfd] {
+        write_wav(&inp.join(name), 8000, 1, &tone(8000, 0.05, 300.0));
+    }
+    let out = dir.path().join("out");
+    let map = dir.path().join("map.csv");
+    let res = promptwav()
+        .arg("convert")
+        .arg(&inp)
+        .arg("-o")
+        .arg(&out)
+        .arg("--names-map")
+        .arg(&map)
+        .output()
+        .unwrap();
+    assert!(res.status.success());
+    let text = String::from_utf8_lossy(&res.stdout);
+    let marked: Vec<&str> = text.lines().filter(|l| l.contains("(NFD)")).collect();
+    assert_eq!(marked.len(), 1, "{text}");
+    assert!(marked[0].contains(nfd), "{text}");
+    let csv = fs::read_to_string(&map).unwrap();
+    assert_eq!(csv.lines().filter(|l| l.contains("(NFD)")).count(), 1, "{csv}");
+    // JSON keeps the exact path and says the form.
+    let res = promptwav()
+        .args(["convert", "--json", "--dry-run"])
+        .arg(&inp)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let records = json_lines(&res.stdout);
+    let forms: Vec<&serde_json::Value> = records.iter().map(|r| &r["input_form"]).collect();
+    assert!(forms.contains(&&serde_json::json!("NFD")), "{records:?}");
+    assert!(records.iter().any(|r| r["input"].as_str().unwrap().ends_with(nfd)));
+}
+
+/// A recording on the left channel only (a USB interface): taken at full level by default,
+/// averaged (6 dB quieter) only with --plain-downmix; `check` says so with the fix.
+#[test]
+fn a_left_only_recording_keeps_its_level_by_default() {
+    let dir = tempdir();
+    let input = dir.path().join("left.wav");
+    let mono = tone(48000, 0.5, 440.0);
+    let stereo: Vec<f32> = mono.iter().flat_map(|&s| [s, 0.0]).collect();
+    write_wav(&input, 48000, 2, &stereo);
+    let peak = |args: &[&str]| {
+        let out = dir.path().join("out");
+        let res = promptwav()
+            .args(["convert", "--json", "--force"])
+            .args(args)
+            .arg(&input)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(res.status.success());
+        let r = json_lines(&res.stdout).remove(0);
+        let (_, got) = read_wav(&out.join("left.wav"));
+        (got.iter().fold(0f32, |m, s| m.max(s.abs())), r["warnings"].to_string())
+    };
+    let (smart, why) = peak(&[]);
+    assert!((smart - 0.5).abs() < 0.01, "{smart}");
+    assert!(why.contains("silent right channel"), "{why}");
+    let (alias, _) = peak(&["--smart-downmix"]);
+    assert!((alias - 0.5).abs() < 0.01, "the old flag is accepted: {alias}");
+    let (plain, why) = peak(&["--plain-downmix"]);
+    assert!((plain - 0.25).abs() < 0.01, "{plain}");
+    assert!(!why.contains("silent"), "{why}");
+
+    let res = promptwav().args(["check", "--json"]).arg(&input).output().unwrap();
+    let report = json_lines(&res.stdout).remove(0);
+    let text = report.to_string();
+    assert!(text.contains("stereo-downmix"), "{text}");
+    assert!(text.contains("--plain-downmix"), "the fix names the flag to avoid: {text}");
+}
