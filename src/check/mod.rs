@@ -543,6 +543,7 @@ fn examine_wav(
             clip_runs: 0,
             clipped_samples: 0,
             first_clip: None,
+            average_loss: None,
         });
     }
     if analysis::can_read(fmt) {
