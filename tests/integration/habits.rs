@@ -478,6 +478,7 @@ fn check_quick_reads_headers_only_and_finds_the_same_header_problems() {
         "loudness",
         "true-peak",
         "undecodable",
+        "stereo-downmix",
     ];
     let codes_of = |v: &serde_json::Value| -> Vec<String> {
         let mut c: Vec<String> = v["problems"]
