@@ -26,6 +26,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
@@ -34,7 +35,7 @@ use crate::encode::{self, G711, Quantizer, WavWriter};
 use crate::error::{Error, ErrorKind, Facts, Result, Stage, io_reason};
 use crate::finish::{self, FinishOptions, FinishReport, Plan};
 use crate::mix::{self, ChannelStats, Downmix, Invalid};
-use crate::output::TempFile;
+use crate::output::{PrivateDir, TempFile};
 use crate::profile::{Codec, Profile, human_duration};
 use crate::resample::{Resampler, UnsupportedRate, output_len};
 
@@ -101,6 +102,176 @@ pub struct Settings<'a> {
     /// Finishing (loudness, trimming, fades, DC removal, smart downmix); `None` or inactive
     /// options: none.
     pub finish: Option<&'a FinishOptions>,
+}
+
+/// Options for converting: the target profile, finishing, overwriting, cancelling, and for a
+/// batch ([`crate::batch::run`]) its threads and dry run. The command line is turned into one
+/// of these; library users build it directly (`ConvertOptions::default()`: Channel Talk, no
+/// finishing, never overwrite).
+#[derive(Debug, Clone, Default)]
+pub struct ConvertOptions {
+    /// The target (default: Channel Talk).
+    pub profile: Profile,
+    /// Worker threads of a batch; 0 means one per CPU core. (One file converts on one thread,
+    /// as in a batch of one.)
+    pub jobs: usize,
+    /// Overwrite outputs that exist already.
+    pub force: bool,
+    /// A batch plans and reports, and writes nothing. (Not for [`convert_one`] and
+    /// [`convert_bytes`], which always convert.)
+    pub dry_run: bool,
+    /// Set it (from a Ctrl-C handler, say) to stop: conversions in progress are abandoned
+    /// without leaving files, the rest are reported as skipped.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Finishing: loudness, trimming, fades, DC removal, smart downmix (default: none).
+    pub finish: FinishOptions,
+}
+
+impl ConvertOptions {
+    /// The settings that decide an output's bytes, as one string: what the manifest compares to
+    /// tell whether an output was made "with these settings".
+    pub fn fingerprint(&self) -> String {
+        format!("profile={};finish={:?}", self.profile.name, self.finish)
+    }
+
+    /// The worker threads to start for `files` files.
+    pub fn threads_for(&self, files: usize) -> usize {
+        crate::parallel::threads_for(self.jobs, files)
+    }
+}
+
+/// Converts `input` to `dest` with `options` (the profile, finishing, `force` to replace an
+/// existing `dest`, `cancel`): one file, as `promptwav convert FILE` converts it. The folder of
+/// `dest` must exist; the output appears there complete or not at all. Re-exported as
+/// [`crate::convert_file`].
+///
+/// # Errors
+///
+/// Any failure of the pipeline, with its [`ErrorKind`] and [`Stage`]; an existing `dest`
+/// without `force` is [`ErrorKind::OutputExists`].
+///
+/// # Examples
+///
+/// ```
+/// use promptwav::{ConvertOptions, ErrorKind, FinishOptions, PROFILES, convert_file};
+///
+/// let input = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/formats/opus_48000_mono.webm");
+/// let dir = tempfile::tempdir()?;
+/// let dest = dir.path().join("welcome.wav");
+/// let options = ConvertOptions {
+///     profile: PROFILES.iter().find(|p| p.name == "amazon-connect").cloned().unwrap_or_default(),
+///     finish: FinishOptions { loudness: Some(-19.0), ..FinishOptions::default() },
+///     ..ConvertOptions::default()
+/// };
+/// let done = convert_file(input.as_ref(), &dest, &options)?;
+/// assert_eq!(done.source.format, "webm");
+/// assert!(done.finish.is_some_and(|f| f.renders >= 1));
+///
+/// // Converting again without `force` leaves the file alone, and says why.
+/// let again = convert_file(input.as_ref(), &dest, &options).unwrap_err();
+/// assert_eq!(again.kind(), ErrorKind::OutputExists);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn convert_one(input: &Path, dest: &Path, options: &ConvertOptions) -> Result<Converted> {
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let (finish, warning) = if options.finish.match_loudness {
+        matched_finish(&[input], options)
+    } else {
+        (options.finish.clone(), None)
+    };
+    let settings = Settings {
+        overwrite: options.force,
+        two_threads: false,
+        cancel: options.cancel.as_deref(),
+        finish: Some(&finish),
+    };
+    let mut converted = convert_via(input, dest, dir, &options.profile, &settings)?;
+    if let Some(w) = warning {
+        converted.warnings.insert(0, w);
+    }
+    Ok(converted)
+}
+
+/// Converts the audio file held in `input` (named `name`, as uploaded: only its extension is
+/// read, for the warning of a name that lies) with `options`, and returns the output file's
+/// bytes and what was done: what `promptwav serve` needs. The same pipeline as
+/// [`convert_one`], bytes for bytes.
+///
+/// The decoder and the finishing passes read a file, so the input is stored in a private
+/// temporary folder (mode 0700 on Unix, in [`std::env::temp_dir`]) that is removed, with the
+/// output, before this returns. Errors name `name`, never the temporary folder.
+///
+/// # Errors
+///
+/// As [`convert_one`]; also when the temporary folder cannot be written ([`Stage::Open`]).
+///
+/// # Examples
+///
+/// ```
+/// use promptwav::{ConvertOptions, ErrorKind, Stage, convert_bytes};
+///
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/formats/mp3_cbr128_44100_stereo.mp3");
+/// let upload: Vec<u8> = std::fs::read(path)?;
+/// let (wav, done) = convert_bytes(&upload, "안내.mp3", &ConvertOptions::default())?;
+/// assert_eq!(&wav[..4], b"RIFF");
+/// assert_eq!(wav.len() as u64, 44 + 2 * done.output_frames); // mono 16-bit, 48 kHz
+///
+/// // Not audio: an error of the kind a caller decides on, naming the upload.
+/// let err = convert_bytes(b"hello", "notes.txt", &ConvertOptions::default()).unwrap_err();
+/// assert_eq!((err.kind(), err.stage()), (ErrorKind::NotAudio, Stage::Probe));
+/// assert_eq!(err.path(), std::path::Path::new("notes.txt"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn convert_bytes(
+    input: &[u8],
+    name: &str,
+    options: &ConvertOptions,
+) -> Result<(Vec<u8>, Converted)> {
+    let shown = Path::new(name);
+    let io_err = |stage: Stage, e: std::io::Error| {
+        Error::with_source(shown, stage, format!("temporary folder: {}", io_reason(&e)), e)
+    };
+    let dir = PrivateDir::create().map_err(|e| io_err(Stage::Open, e))?;
+    let ext = shown
+        .extension()
+        .and_then(|e| e.to_str())
+        .filter(|e| e.len() <= 16 && e.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let stored = dir.path().join(match ext {
+        Some(ext) => format!("input.{ext}"),
+        None => "input".to_string(),
+    });
+    std::fs::write(&stored, input).map_err(|e| io_err(Stage::Open, e))?;
+    let dest = dir.path().join("output.wav");
+    let options = ConvertOptions { force: true, ..options.clone() };
+    let converted = convert_one(&stored, &dest, &options).map_err(|e| e.at(shown))?;
+    let bytes = std::fs::read(&dest).map_err(|e| io_err(Stage::Write, e))?;
+    Ok((bytes, converted))
+}
+
+/// The finishing options of `--match-loudness` for `inputs`: the loudness target set to their
+/// median (see [`batch_loudness_target`]), the ceiling made explicit; with the warning every
+/// converted record gets when the median was out of range.
+pub(crate) fn matched_finish(
+    inputs: &[&Path],
+    opts: &ConvertOptions,
+) -> (FinishOptions, Option<String>) {
+    let target = batch_loudness_target(
+        inputs,
+        &opts.profile,
+        &opts.finish,
+        opts.jobs,
+        opts.cancel.as_deref(),
+    );
+    let mut finish = opts.finish.clone();
+    finish.match_loudness = false;
+    finish.loudness = target.as_ref().map(|t| t.lufs);
+    if finish.true_peak.is_none() {
+        finish.true_peak = opts.finish.ceiling();
+    }
+    (finish, target.and_then(|t| t.warning))
 }
 
 /// The G.711 law of a profile's codec (`None` for PCM); fails (invalid options) for a format the

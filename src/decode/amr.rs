@@ -141,6 +141,7 @@ impl Variant {
     }
 
     /// The storage file magic.
+    #[cfg(test)]
     pub fn magic(self) -> &'static [u8] {
         match self {
             Variant::Nb => MAGIC_NB,
@@ -206,6 +207,7 @@ pub enum FrameType {
 }
 
 /// The variant named by the start of a storage file, if it is a single-channel AMR file.
+#[cfg(test)]
 pub fn variant_of_magic(head: &[u8]) -> Option<Variant> {
     if head.starts_with(MAGIC_NB) {
         Some(Variant::Nb)

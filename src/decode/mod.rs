@@ -19,8 +19,9 @@
 //!   decode on worker threads ([`Decoder::decode_ahead`]), by two segments of a few seconds per
 //!   worker, and the output is bit for bit what one thread gives.
 //!
-//! Codecs are symphonia's, except MP3 ([`mp3`]: nanomp3, faster), Opus ([`opus`]) and AMR
-//! ([`amr`]), which symphonia does not decode.
+//! Codecs are symphonia's, except MP3 (`mp3`: nanomp3, faster), Opus (`opus`) and AMR (`amr`),
+//! which symphonia does not decode. Those adapters are crate-private: their signatures are
+//! symphonia's types, which are no part of promptwav's API.
 
 /// The symphonia traits of one of our codec adapters (AMR, MP3, Opus), which differ only in how
 /// they decode, reset and name themselves. The type has `params` (its
@@ -83,10 +84,10 @@ macro_rules! audio_decoder_adapter {
 }
 
 mod ahead;
-pub mod amr;
-pub mod mp3;
+pub(crate) mod amr;
+pub(crate) mod mp3;
 mod mp4;
-pub mod opus;
+pub(crate) mod opus;
 pub mod riff;
 
 use std::fs::File;

@@ -238,6 +238,8 @@ impl Inner {
 /// A symphonia audio decoder for Opus built on `opus-pure`.
 pub struct OpusDecoder {
     params: AudioCodecParameters,
+    /// Read by the tests only (through [`OpusDecoder::head`]).
+    #[cfg_attr(not(test), allow(dead_code))]
     head: OpusHead,
     inner: Inner,
     opts: AudioDecoderOptions,
@@ -385,6 +387,7 @@ impl OpusDecoder {
     }
 
     /// The stream's parsed `OpusHead`.
+    #[cfg(test)]
     pub fn head(&self) -> &OpusHead {
         &self.head
     }
