@@ -9,7 +9,9 @@
 //! short-term levels for trimming, channel statistics for the smart downmix), then rendered and
 //! measured again as written, until the loudness is within [`LOUDNESS_TOLERANCE_LU`] of the target
 //! and the true peak under the ceiling (at most [`MAX_RENDERS`] renders; the limiter's threshold
-//! and the gain are corrected from what the previous render measured). Each pass decodes the file
+//! and the gain are corrected from what the previous render measured, by
+//! [`finish::GainSearch`], a state machine without I/O). Both paths end the same way (warnings,
+//! a cancel asked for, the limits as written, publishing: `end_conversion`). Each pass decodes the file
 //! again, except that a file whose mono signal at the output rate fits in [`CACHE_SAMPLES`] is
 //! kept in memory after the first decode and replayed: memory stays bounded for any length.
 //!
@@ -33,7 +35,7 @@ use std::sync::mpsc;
 use crate::decode::{DecodeStats, Decoder, SourceInfo};
 use crate::encode::{self, G711, Quantizer, WavWriter};
 use crate::error::{Error, ErrorKind, Facts, Result, Stage, io_reason};
-use crate::finish::{self, FinishOptions, FinishReport, Plan};
+use crate::finish::{self, FinishOptions, FinishReport, Plan, Step};
 use crate::mix::{self, ChannelStats, Downmix, Invalid};
 use crate::output::{PrivateDir, TempFile};
 use crate::profile::{Codec, Profile, human_duration};
@@ -466,7 +468,6 @@ fn convert_streamed(
     let source_rate = decoder.info().sample_rate;
     let source = decoder.info().clone();
     let cancelled = || settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
-    let interrupted = || Error::new(input, Stage::Cancel, "interrupted");
 
     let law = limits.law;
     let (stats, output_frames, clipped, invalid) =
@@ -481,35 +482,8 @@ fn convert_streamed(
             }
         })
         .map_err(|e| unsupported_rate(input, e))??;
-    // Whatever the container said: the output as written keeps the limits (a minimum length
-    // can only be judged at the end).
-    limits.judge(output_frames, input)?;
-
-    let mut warnings = Vec::new();
-    if let Some(w) = extension_mismatch(input, &source.format) {
-        warnings.push(w);
-    }
-    warnings.extend(source.warnings.iter().cloned());
-    warnings.extend(invalid.warning());
-    if stats.bad_packets > 0 {
-        warnings
-            .push(format!("{} damaged packet(s) of {} skipped", stats.bad_packets, stats.packets));
-    }
-    if clipped > 0 {
-        warnings.push(format!("{clipped} sample(s) clipped at full scale"));
-    }
-    if cancelled() {
-        return Err(interrupted());
-    }
-    publish(tmp, dest, settings.overwrite)?;
-    Ok(Converted {
-        source,
-        source_frames: stats.frames,
-        output_frames,
-        clipped_samples: clipped,
-        warnings,
-        finish: None,
-    })
+    let written = Written { source, stats, invalid, frames: output_frames, clipped };
+    end_conversion(tmp, written, Vec::new(), None, input, dest, settings, limits)
 }
 
 /// Gives the complete temporary file its final name, creating the folders between (never
@@ -529,19 +503,7 @@ fn publish(tmp: TempFile, dest: &Path, overwrite: bool) -> Result<()> {
 /// files are decoded again for each pass.
 pub const CACHE_SAMPLES: usize = 1 << 22;
 
-/// The most renders of one file (the first, then corrections).
-pub const MAX_RENDERS: usize = 8;
-
-/// A render within this many LU of the loudness target is accepted.
-pub const LOUDNESS_TOLERANCE_LU: f64 = 0.1;
-
-/// The most gain added beyond what reaches the target without limiting (dB): more would only
-/// raise the noise between words for the limiter to hold down.
-pub const MAX_EXTRA_GAIN_DB: f64 = 10.0;
-
-/// When a dB more gain brings less than this many LU more loudness, the limiter takes it all:
-/// the target is out of reach under the ceiling.
-const MIN_LOUDNESS_SLOPE: f64 = 0.3;
+pub use crate::finish::{LOUDNESS_TOLERANCE_LU, MAX_EXTRA_GAIN_DB, MAX_RENDERS};
 
 /// A result further than this from the target (the limit the tests hold) gets a warning.
 pub const LOUDNESS_WARNING_LU: f64 = 0.5;
@@ -889,82 +851,15 @@ fn convert_finished(
             Some(_) => {}
         }
     }
-    let margin = ceiling_margin(law);
-    // The gain that reaches the target without limiting; limiting may need more, up to
-    // MAX_EXTRA_GAIN_DB more (beyond that the ceiling leaves no room: the target is not met).
-    let plain_gain = match (target, before.lufs) {
-        (Some(t), Some(l)) => t - l,
-        _ => 0.0,
-    };
-    let mut gain_db = plain_gain;
-    let mut limit = match (ceiling, before.true_peak) {
-        (Some(c), Some(tp)) if tp + gain_db > c - margin => Some(c - margin),
-        _ => None,
-    };
-    // (gain, loudness, limiter threshold) of each render that met the ceiling.
-    let mut tried: Vec<(f64, f64, Option<f64>)> = Vec::new();
-    let mut renders = 0;
+    let mut search = finish::GainSearch::new(target, ceiling, ceiling_margin(law), &before);
+    let mut next = search.first();
     let (plan, outcome) = loop {
-        let plan = Plan { start, end, gain_db, limit_dbtp: limit, fade, dc };
+        let plan =
+            Plan { start, end, gain_db: next.gain_db, limit_dbtp: next.limit_dbtp, fade, dc };
         let outcome = render(&mut source, &plan, tmp.file(), limits, dest)?;
-        renders += 1;
-        let over = match (ceiling, outcome.after.true_peak) {
-            (Some(c), Some(tp)) if tp > c => Some((c, tp - c)),
-            _ => None,
-        };
-        if let Some((c, excess)) = over {
-            if renders < MAX_RENDERS {
-                // The codec or the limiter's estimate let a peak through: a lower threshold.
-                limit = Some(limit.unwrap_or(c - margin) - excess - 0.05);
-                continue;
-            }
-            // Out of tries with peaks still over: plain gain brings them under.
-            let plan = Plan { gain_db: gain_db - excess - 0.1, ..plan };
-            let outcome = render(&mut source, &plan, tmp.file(), limits, dest)?;
-            renders += 1;
-            break (plan, outcome);
-        }
-        let (Some(t), Some(l), Some(_)) = (target, outcome.after.lufs, before.lufs) else {
-            break (plan, outcome);
-        };
-        let error = t - l;
-        if error.abs() <= LOUDNESS_TOLERANCE_LU || renders >= MAX_RENDERS {
-            break (plan, outcome);
-        }
-        tried.push((gain_db, l, limit));
-        let slope = match tried.as_slice() {
-            [.., (g0, l0, _), (g1, l1, _)] if (g1 - g0).abs() > 1e-6 => (l1 - l0) / (g1 - g0),
-            _ => 1.0,
-        };
-        if error > 0.0 && slope < MIN_LOUDNESS_SLOPE {
-            // More gain only feeds the limiter: as loud as the ceiling allows, with the least
-            // gain (the least limiting) that comes within 0.2 LU of the loudest try.
-            let loudest = tried.iter().map(|t| t.1).fold(f64::MIN, f64::max);
-            let least = tried
-                .iter()
-                .filter(|t| t.1 >= loudest - 0.2)
-                .min_by(|a, b| a.0.total_cmp(&b.0))
-                .copied();
-            match least {
-                Some((g, _, lim)) if g < gain_db => {
-                    let plan = Plan { gain_db: g, limit_dbtp: lim, ..plan };
-                    let outcome = render(&mut source, &plan, tmp.file(), limits, dest)?;
-                    renders += 1;
-                    break (plan, outcome);
-                }
-                _ => break (plan, outcome),
-            }
-        }
-        let next = (gain_db + error / slope.clamp(MIN_LOUDNESS_SLOPE, 1.5))
-            .min(plain_gain + MAX_EXTRA_GAIN_DB);
-        if (next - gain_db).abs() < 1e-3 {
-            break (plan, outcome);
-        }
-        gain_db = next;
-        if let (Some(c), Some(tp), None) = (ceiling, before.true_peak, limit)
-            && tp + gain_db > c - margin
-        {
-            limit = Some(c - margin);
+        match search.next(&outcome.after) {
+            Step::Render(t) => next = t,
+            Step::Done => break (plan, outcome),
         }
     };
     if let (Some(t), Some(l)) = (target, outcome.after.lufs)
@@ -983,24 +878,6 @@ fn convert_finished(
             finish::round_for_people(t)
         ));
     }
-    let stats = source.stats.clone().unwrap_or_default();
-    if let Some(w) = extension_mismatch(input, &source.info.format) {
-        warnings.insert(0, w);
-    }
-    warnings.extend(source.info.warnings.iter().cloned());
-    warnings.extend(source.invalid.warning());
-    if stats.bad_packets > 0 {
-        warnings
-            .push(format!("{} damaged packet(s) of {} skipped", stats.bad_packets, stats.packets));
-    }
-    if outcome.clipped > 0 {
-        warnings.push(format!("{} sample(s) clipped at full scale", outcome.clipped));
-    }
-    if settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-        return Err(Error::new(input, Stage::Cancel, "interrupted"));
-    }
-    limits.judge(outcome.frames, input)?;
-    publish(tmp, dest, settings.overwrite)?;
     let seconds = |frames: u64| frames as f64 / f64::from(rate.max(1));
     let report = FinishReport {
         loudness_before: before.lufs,
@@ -1011,15 +888,72 @@ fn convert_finished(
         limiter_db: outcome.reduction_db,
         trimmed_start_s: seconds(plan.start),
         trimmed_end_s: seconds(m.frames - plan.end),
-        renders,
+        renders: search.renders(),
     };
-    Ok(Converted {
+    let written = Written {
         source: source.info.clone(),
+        stats: source.stats.clone().unwrap_or_default(),
+        invalid: std::mem::take(&mut source.invalid),
+        frames: outcome.frames,
+        clipped: outcome.clipped,
+    };
+    end_conversion(tmp, written, warnings, Some(report), input, dest, settings, limits)
+}
+
+/// What a conversion wrote, for [`end_conversion`].
+struct Written {
+    /// What the source was.
+    source: SourceInfo,
+    /// The (first) decode's statistics.
+    stats: DecodeStats,
+    /// Invalid samples met.
+    invalid: Invalid,
+    /// Frames written.
+    frames: u64,
+    /// Samples clipped at the 16-bit conversion.
+    clipped: u64,
+}
+
+/// The ending both paths share, once the temporary file is complete: the warnings of the
+/// source and the pipeline (after the path's own `warnings`, a lying extension first), then a
+/// cancel asked for, then the output's limits as written (a minimum length can only be judged
+/// at the end), then the output published under its name.
+#[allow(clippy::too_many_arguments)]
+fn end_conversion(
+    tmp: TempFile,
+    written: Written,
+    mut warnings: Vec<String>,
+    finish: Option<FinishReport>,
+    input: &Path,
+    dest: &Path,
+    settings: &Settings<'_>,
+    limits: &Limits<'_>,
+) -> Result<Converted> {
+    let Written { source, stats, invalid, frames, clipped } = written;
+    if let Some(w) = extension_mismatch(input, &source.format) {
+        warnings.insert(0, w);
+    }
+    warnings.extend(source.warnings.iter().cloned());
+    warnings.extend(invalid.warning());
+    if stats.bad_packets > 0 {
+        warnings
+            .push(format!("{} damaged packet(s) of {} skipped", stats.bad_packets, stats.packets));
+    }
+    if clipped > 0 {
+        warnings.push(format!("{clipped} sample(s) clipped at full scale"));
+    }
+    if settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Err(Error::new(input, Stage::Cancel, "interrupted"));
+    }
+    limits.judge(frames, input)?;
+    publish(tmp, dest, settings.overwrite)?;
+    Ok(Converted {
+        source,
         source_frames: stats.frames,
-        output_frames: outcome.frames,
-        clipped_samples: outcome.clipped,
+        output_frames: frames,
+        clipped_samples: clipped,
         warnings,
-        finish: Some(report),
+        finish,
     })
 }
 
