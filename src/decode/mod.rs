@@ -22,6 +22,10 @@
 //! Codecs are symphonia's, except MP3 (`mp3`: nanomp3, faster), Opus (`opus`) and AMR (`amr`),
 //! which symphonia does not decode. Those adapters are crate-private: their signatures are
 //! symphonia's types, which are no part of promptwav's API.
+//!
+//! Container readers of our own, for what symphonia's readers do not give: [`riff`] (a WAV's
+//! layout, shared with `check`), `mp4` (MP4 boxes: AAC gapless trims) and `mkv` (Matroska/EBML:
+//! the end trim of Opus). Every codec call goes through one panic guard (`guarded`).
 
 /// The symphonia traits of one of our codec adapters (AMR, MP3, Opus), which differ only in how
 /// they decode, reset and name themselves. The type has `params` (its
@@ -85,6 +89,7 @@ macro_rules! audio_decoder_adapter {
 
 mod ahead;
 pub(crate) mod amr;
+mod mkv;
 pub(crate) mod mp3;
 mod mp4;
 pub(crate) mod opus;
@@ -512,7 +517,7 @@ impl Decoder {
                 None => (0, None),
             }
         } else if matches!(format.as_str(), "webm" | "mkv") && codec == "opus" {
-            (0, opus::matroska_frames(path, track.id))
+            (0, mkv::matroska_frames(path, track.id))
         } else {
             (0, None)
         };
