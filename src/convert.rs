@@ -9,7 +9,9 @@
 //! short-term levels for trimming, channel statistics for the smart downmix), then rendered and
 //! measured again as written, until the loudness is within [`LOUDNESS_TOLERANCE_LU`] of the target
 //! and the true peak under the ceiling (at most [`MAX_RENDERS`] renders; the limiter's threshold
-//! and the gain are corrected from what the previous render measured). Each pass decodes the file
+//! and the gain are corrected from what the previous render measured, by
+//! [`finish::GainSearch`], a state machine without I/O). Both paths end the same way (warnings,
+//! a cancel asked for, the limits as written, publishing: `end_conversion`). Each pass decodes the file
 //! again, except that a file whose mono signal at the output rate fits in [`CACHE_SAMPLES`] is
 //! kept in memory after the first decode and replayed: memory stays bounded for any length.
 //!
@@ -26,15 +28,16 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use crate::decode::{DecodeStats, Decoder, SourceInfo};
 use crate::encode::{self, G711, Quantizer, WavWriter};
 use crate::error::{Error, ErrorKind, Facts, Result, Stage, io_reason};
-use crate::finish::{self, FinishOptions, FinishReport, Plan};
+use crate::finish::{self, FinishOptions, FinishReport, Plan, Step};
 use crate::mix::{self, ChannelStats, Downmix, Invalid};
-use crate::output::TempFile;
+use crate::output::{PrivateDir, TempFile};
 use crate::profile::{Codec, Profile, human_duration};
 use crate::resample::{Resampler, UnsupportedRate, output_len};
 
@@ -101,6 +104,176 @@ pub struct Settings<'a> {
     /// Finishing (loudness, trimming, fades, DC removal, smart downmix); `None` or inactive
     /// options: none.
     pub finish: Option<&'a FinishOptions>,
+}
+
+/// Options for converting: the target profile, finishing, overwriting, cancelling, and for a
+/// batch ([`crate::batch::run`]) its threads and dry run. The command line is turned into one
+/// of these; library users build it directly (`ConvertOptions::default()`: Channel Talk, no
+/// finishing, never overwrite).
+#[derive(Debug, Clone, Default)]
+pub struct ConvertOptions {
+    /// The target (default: Channel Talk).
+    pub profile: Profile,
+    /// Worker threads of a batch; 0 means one per CPU core. (One file converts on one thread,
+    /// as in a batch of one.)
+    pub jobs: usize,
+    /// Overwrite outputs that exist already.
+    pub force: bool,
+    /// A batch plans and reports, and writes nothing. (Not for [`convert_one`] and
+    /// [`convert_bytes`], which always convert.)
+    pub dry_run: bool,
+    /// Set it (from a Ctrl-C handler, say) to stop: conversions in progress are abandoned
+    /// without leaving files, the rest are reported as skipped.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Finishing: loudness, trimming, fades, DC removal, smart downmix (default: none).
+    pub finish: FinishOptions,
+}
+
+impl ConvertOptions {
+    /// The settings that decide an output's bytes, as one string: what the manifest compares to
+    /// tell whether an output was made "with these settings".
+    pub fn fingerprint(&self) -> String {
+        format!("profile={};finish={:?}", self.profile.name, self.finish)
+    }
+
+    /// The worker threads to start for `files` files.
+    pub fn threads_for(&self, files: usize) -> usize {
+        crate::parallel::threads_for(self.jobs, files)
+    }
+}
+
+/// Converts `input` to `dest` with `options` (the profile, finishing, `force` to replace an
+/// existing `dest`, `cancel`): one file, as `promptwav convert FILE` converts it. The folder of
+/// `dest` must exist; the output appears there complete or not at all. Re-exported as
+/// [`crate::convert_file`].
+///
+/// # Errors
+///
+/// Any failure of the pipeline, with its [`ErrorKind`] and [`Stage`]; an existing `dest`
+/// without `force` is [`ErrorKind::OutputExists`].
+///
+/// # Examples
+///
+/// ```
+/// use promptwav::{ConvertOptions, ErrorKind, FinishOptions, PROFILES, convert_file};
+///
+/// let input = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/formats/opus_48000_mono.webm");
+/// let dir = tempfile::tempdir()?;
+/// let dest = dir.path().join("welcome.wav");
+/// let options = ConvertOptions {
+///     profile: PROFILES.iter().find(|p| p.name == "amazon-connect").cloned().unwrap_or_default(),
+///     finish: FinishOptions { loudness: Some(-19.0), ..FinishOptions::default() },
+///     ..ConvertOptions::default()
+/// };
+/// let done = convert_file(input.as_ref(), &dest, &options)?;
+/// assert_eq!(done.source.format, "webm");
+/// assert!(done.finish.is_some_and(|f| f.renders >= 1));
+///
+/// // Converting again without `force` leaves the file alone, and says why.
+/// let again = convert_file(input.as_ref(), &dest, &options).unwrap_err();
+/// assert_eq!(again.kind(), ErrorKind::OutputExists);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn convert_one(input: &Path, dest: &Path, options: &ConvertOptions) -> Result<Converted> {
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let (finish, warning) = if options.finish.match_loudness {
+        matched_finish(&[input], options)
+    } else {
+        (options.finish.clone(), None)
+    };
+    let settings = Settings {
+        overwrite: options.force,
+        two_threads: false,
+        cancel: options.cancel.as_deref(),
+        finish: Some(&finish),
+    };
+    let mut converted = convert_via(input, dest, dir, &options.profile, &settings)?;
+    if let Some(w) = warning {
+        converted.warnings.insert(0, w);
+    }
+    Ok(converted)
+}
+
+/// Converts the audio file held in `input` (named `name`, as uploaded: only its extension is
+/// read, for the warning of a name that lies) with `options`, and returns the output file's
+/// bytes and what was done: what `promptwav serve` needs. The same pipeline as
+/// [`convert_one`], bytes for bytes.
+///
+/// The decoder and the finishing passes read a file, so the input is stored in a private
+/// temporary folder (mode 0700 on Unix, in [`std::env::temp_dir`]) that is removed, with the
+/// output, before this returns. Errors name `name`, never the temporary folder.
+///
+/// # Errors
+///
+/// As [`convert_one`]; also when the temporary folder cannot be written ([`Stage::Open`]).
+///
+/// # Examples
+///
+/// ```
+/// use promptwav::{ConvertOptions, ErrorKind, Stage, convert_bytes};
+///
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/formats/mp3_cbr128_44100_stereo.mp3");
+/// let upload: Vec<u8> = std::fs::read(path)?;
+/// let (wav, done) = convert_bytes(&upload, "안내.mp3", &ConvertOptions::default())?;
+/// assert_eq!(&wav[..4], b"RIFF");
+/// assert_eq!(wav.len() as u64, 44 + 2 * done.output_frames); // mono 16-bit, 48 kHz
+///
+/// // Not audio: an error of the kind a caller decides on, naming the upload.
+/// let err = convert_bytes(b"hello", "notes.txt", &ConvertOptions::default()).unwrap_err();
+/// assert_eq!((err.kind(), err.stage()), (ErrorKind::NotAudio, Stage::Probe));
+/// assert_eq!(err.path(), std::path::Path::new("notes.txt"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn convert_bytes(
+    input: &[u8],
+    name: &str,
+    options: &ConvertOptions,
+) -> Result<(Vec<u8>, Converted)> {
+    let shown = Path::new(name);
+    let io_err = |stage: Stage, e: std::io::Error| {
+        Error::with_source(shown, stage, format!("temporary folder: {}", io_reason(&e)), e)
+    };
+    let dir = PrivateDir::create().map_err(|e| io_err(Stage::Open, e))?;
+    let ext = shown
+        .extension()
+        .and_then(|e| e.to_str())
+        .filter(|e| e.len() <= 16 && e.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let stored = dir.path().join(match ext {
+        Some(ext) => format!("input.{ext}"),
+        None => "input".to_string(),
+    });
+    std::fs::write(&stored, input).map_err(|e| io_err(Stage::Open, e))?;
+    let dest = dir.path().join("output.wav");
+    let options = ConvertOptions { force: true, ..options.clone() };
+    let converted = convert_one(&stored, &dest, &options).map_err(|e| e.at(shown))?;
+    let bytes = std::fs::read(&dest).map_err(|e| io_err(Stage::Write, e))?;
+    Ok((bytes, converted))
+}
+
+/// The finishing options of `--match-loudness` for `inputs`: the loudness target set to their
+/// median (see [`batch_loudness_target`]), the ceiling made explicit; with the warning every
+/// converted record gets when the median was out of range.
+pub(crate) fn matched_finish(
+    inputs: &[&Path],
+    opts: &ConvertOptions,
+) -> (FinishOptions, Option<String>) {
+    let target = batch_loudness_target(
+        inputs,
+        &opts.profile,
+        &opts.finish,
+        opts.jobs,
+        opts.cancel.as_deref(),
+    );
+    let mut finish = opts.finish.clone();
+    finish.match_loudness = false;
+    finish.loudness = target.as_ref().map(|t| t.lufs);
+    if finish.true_peak.is_none() {
+        finish.true_peak = opts.finish.ceiling();
+    }
+    (finish, target.and_then(|t| t.warning))
 }
 
 /// The G.711 law of a profile's codec (`None` for PCM); fails (invalid options) for a format the
@@ -330,7 +503,6 @@ fn convert_streamed(
     let source_rate = decoder.info().sample_rate;
     let source = decoder.info().clone();
     let cancelled = || settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
-    let interrupted = || Error::new(input, Stage::Cancel, "interrupted");
 
     let law = limits.law;
     let (stats, output_frames, clipped, invalid) =
@@ -345,36 +517,17 @@ fn convert_streamed(
             }
         })
         .map_err(|e| unsupported_rate(input, e))??;
-    // Whatever the container said: the output as written keeps the limits (a minimum length
-    // can only be judged at the end).
-    limits.judge(output_frames, input)?;
-
-    let mut warnings = Vec::new();
-    if let Some(w) = extension_mismatch(input, &source.format) {
-        warnings.push(w);
-    }
-    warnings.extend(source.warnings.iter().cloned());
-    warnings.extend(downmix_warning);
-    warnings.extend(invalid.warning());
-    if stats.bad_packets > 0 {
-        warnings
-            .push(format!("{} damaged packet(s) of {} skipped", stats.bad_packets, stats.packets));
-    }
-    if clipped > 0 {
-        warnings.push(format!("{clipped} sample(s) clipped at full scale"));
-    }
-    if cancelled() {
-        return Err(interrupted());
-    }
-    publish(tmp, dest, settings.overwrite)?;
-    Ok(Converted {
-        source,
-        source_frames: stats.frames,
-        output_frames,
-        clipped_samples: clipped,
-        warnings,
-        finish: None,
-    })
+    let written = Written { source, stats, invalid, frames: output_frames, clipped };
+    end_conversion(
+        tmp,
+        written,
+        downmix_warning.into_iter().collect(),
+        None,
+        input,
+        dest,
+        settings,
+        limits,
+    )
 }
 
 /// Gives the complete temporary file its final name, creating the folders between (never
@@ -394,19 +547,7 @@ fn publish(tmp: TempFile, dest: &Path, overwrite: bool) -> Result<()> {
 /// files are decoded again for each pass.
 pub const CACHE_SAMPLES: usize = 1 << 22;
 
-/// The most renders of one file (the first, then corrections).
-pub const MAX_RENDERS: usize = 8;
-
-/// A render within this many LU of the loudness target is accepted.
-pub const LOUDNESS_TOLERANCE_LU: f64 = 0.1;
-
-/// The most gain added beyond what reaches the target without limiting (dB): more would only
-/// raise the noise between words for the limiter to hold down.
-pub const MAX_EXTRA_GAIN_DB: f64 = 10.0;
-
-/// When a dB more gain brings less than this many LU more loudness, the limiter takes it all:
-/// the target is out of reach under the ceiling.
-const MIN_LOUDNESS_SLOPE: f64 = 0.3;
+pub use crate::finish::{LOUDNESS_TOLERANCE_LU, MAX_EXTRA_GAIN_DB, MAX_RENDERS};
 
 /// A result further than this from the target (the limit the tests hold) gets a warning.
 pub const LOUDNESS_WARNING_LU: f64 = 0.5;
@@ -754,82 +895,15 @@ fn convert_finished(
             Some(_) => {}
         }
     }
-    let margin = ceiling_margin(law);
-    // The gain that reaches the target without limiting; limiting may need more, up to
-    // MAX_EXTRA_GAIN_DB more (beyond that the ceiling leaves no room: the target is not met).
-    let plain_gain = match (target, before.lufs) {
-        (Some(t), Some(l)) => t - l,
-        _ => 0.0,
-    };
-    let mut gain_db = plain_gain;
-    let mut limit = match (ceiling, before.true_peak) {
-        (Some(c), Some(tp)) if tp + gain_db > c - margin => Some(c - margin),
-        _ => None,
-    };
-    // (gain, loudness, limiter threshold) of each render that met the ceiling.
-    let mut tried: Vec<(f64, f64, Option<f64>)> = Vec::new();
-    let mut renders = 0;
+    let mut search = finish::GainSearch::new(target, ceiling, ceiling_margin(law), &before);
+    let mut next = search.first();
     let (plan, outcome) = loop {
-        let plan = Plan { start, end, gain_db, limit_dbtp: limit, fade, dc };
+        let plan =
+            Plan { start, end, gain_db: next.gain_db, limit_dbtp: next.limit_dbtp, fade, dc };
         let outcome = render(&mut source, &plan, tmp.file(), limits, dest)?;
-        renders += 1;
-        let over = match (ceiling, outcome.after.true_peak) {
-            (Some(c), Some(tp)) if tp > c => Some((c, tp - c)),
-            _ => None,
-        };
-        if let Some((c, excess)) = over {
-            if renders < MAX_RENDERS {
-                // The codec or the limiter's estimate let a peak through: a lower threshold.
-                limit = Some(limit.unwrap_or(c - margin) - excess - 0.05);
-                continue;
-            }
-            // Out of tries with peaks still over: plain gain brings them under.
-            let plan = Plan { gain_db: gain_db - excess - 0.1, ..plan };
-            let outcome = render(&mut source, &plan, tmp.file(), limits, dest)?;
-            renders += 1;
-            break (plan, outcome);
-        }
-        let (Some(t), Some(l), Some(_)) = (target, outcome.after.lufs, before.lufs) else {
-            break (plan, outcome);
-        };
-        let error = t - l;
-        if error.abs() <= LOUDNESS_TOLERANCE_LU || renders >= MAX_RENDERS {
-            break (plan, outcome);
-        }
-        tried.push((gain_db, l, limit));
-        let slope = match tried.as_slice() {
-            [.., (g0, l0, _), (g1, l1, _)] if (g1 - g0).abs() > 1e-6 => (l1 - l0) / (g1 - g0),
-            _ => 1.0,
-        };
-        if error > 0.0 && slope < MIN_LOUDNESS_SLOPE {
-            // More gain only feeds the limiter: as loud as the ceiling allows, with the least
-            // gain (the least limiting) that comes within 0.2 LU of the loudest try.
-            let loudest = tried.iter().map(|t| t.1).fold(f64::MIN, f64::max);
-            let least = tried
-                .iter()
-                .filter(|t| t.1 >= loudest - 0.2)
-                .min_by(|a, b| a.0.total_cmp(&b.0))
-                .copied();
-            match least {
-                Some((g, _, lim)) if g < gain_db => {
-                    let plan = Plan { gain_db: g, limit_dbtp: lim, ..plan };
-                    let outcome = render(&mut source, &plan, tmp.file(), limits, dest)?;
-                    renders += 1;
-                    break (plan, outcome);
-                }
-                _ => break (plan, outcome),
-            }
-        }
-        let next = (gain_db + error / slope.clamp(MIN_LOUDNESS_SLOPE, 1.5))
-            .min(plain_gain + MAX_EXTRA_GAIN_DB);
-        if (next - gain_db).abs() < 1e-3 {
-            break (plan, outcome);
-        }
-        gain_db = next;
-        if let (Some(c), Some(tp), None) = (ceiling, before.true_peak, limit)
-            && tp + gain_db > c - margin
-        {
-            limit = Some(c - margin);
+        match search.next(&outcome.after) {
+            Step::Render(t) => next = t,
+            Step::Done => break (plan, outcome),
         }
     };
     if let (Some(t), Some(l)) = (target, outcome.after.lufs)
@@ -848,24 +922,6 @@ fn convert_finished(
             finish::round_for_people(t)
         ));
     }
-    let stats = source.stats.clone().unwrap_or_default();
-    if let Some(w) = extension_mismatch(input, &source.info.format) {
-        warnings.insert(0, w);
-    }
-    warnings.extend(source.info.warnings.iter().cloned());
-    warnings.extend(source.invalid.warning());
-    if stats.bad_packets > 0 {
-        warnings
-            .push(format!("{} damaged packet(s) of {} skipped", stats.bad_packets, stats.packets));
-    }
-    if outcome.clipped > 0 {
-        warnings.push(format!("{} sample(s) clipped at full scale", outcome.clipped));
-    }
-    if settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-        return Err(Error::new(input, Stage::Cancel, "interrupted"));
-    }
-    limits.judge(outcome.frames, input)?;
-    publish(tmp, dest, settings.overwrite)?;
     let seconds = |frames: u64| frames as f64 / f64::from(rate.max(1));
     let report = FinishReport {
         loudness_before: before.lufs,
@@ -876,15 +932,72 @@ fn convert_finished(
         limiter_db: outcome.reduction_db,
         trimmed_start_s: seconds(plan.start),
         trimmed_end_s: seconds(m.frames - plan.end),
-        renders,
+        renders: search.renders(),
     };
-    Ok(Converted {
+    let written = Written {
         source: source.info.clone(),
+        stats: source.stats.clone().unwrap_or_default(),
+        invalid: std::mem::take(&mut source.invalid),
+        frames: outcome.frames,
+        clipped: outcome.clipped,
+    };
+    end_conversion(tmp, written, warnings, Some(report), input, dest, settings, limits)
+}
+
+/// What a conversion wrote, for [`end_conversion`].
+struct Written {
+    /// What the source was.
+    source: SourceInfo,
+    /// The (first) decode's statistics.
+    stats: DecodeStats,
+    /// Invalid samples met.
+    invalid: Invalid,
+    /// Frames written.
+    frames: u64,
+    /// Samples clipped at the 16-bit conversion.
+    clipped: u64,
+}
+
+/// The ending both paths share, once the temporary file is complete: the warnings of the
+/// source and the pipeline (after the path's own `warnings`, a lying extension first), then a
+/// cancel asked for, then the output's limits as written (a minimum length can only be judged
+/// at the end), then the output published under its name.
+#[allow(clippy::too_many_arguments)]
+fn end_conversion(
+    tmp: TempFile,
+    written: Written,
+    mut warnings: Vec<String>,
+    finish: Option<FinishReport>,
+    input: &Path,
+    dest: &Path,
+    settings: &Settings<'_>,
+    limits: &Limits<'_>,
+) -> Result<Converted> {
+    let Written { source, stats, invalid, frames, clipped } = written;
+    if let Some(w) = extension_mismatch(input, &source.format) {
+        warnings.insert(0, w);
+    }
+    warnings.extend(source.warnings.iter().cloned());
+    warnings.extend(invalid.warning());
+    if stats.bad_packets > 0 {
+        warnings
+            .push(format!("{} damaged packet(s) of {} skipped", stats.bad_packets, stats.packets));
+    }
+    if clipped > 0 {
+        warnings.push(format!("{clipped} sample(s) clipped at full scale"));
+    }
+    if settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Err(Error::new(input, Stage::Cancel, "interrupted"));
+    }
+    limits.judge(frames, input)?;
+    publish(tmp, dest, settings.overwrite)?;
+    Ok(Converted {
+        source,
         source_frames: stats.frames,
-        output_frames: outcome.frames,
-        clipped_samples: outcome.clipped,
+        output_frames: frames,
+        clipped_samples: clipped,
         warnings,
-        finish: Some(report),
+        finish,
     })
 }
 

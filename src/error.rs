@@ -177,6 +177,13 @@ impl Error {
         self
     }
 
+    /// The same error, concerning `path` instead (a file stored under another name, such as
+    /// an upload in a temporary folder, is named as the caller knows it).
+    pub(crate) fn at(mut self, path: &Path) -> Self {
+        self.path = path.to_path_buf();
+        self
+    }
+
     /// What kind of failure it is: what to match on.
     pub fn kind(&self) -> ErrorKind {
         self.kind

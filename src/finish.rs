@@ -23,6 +23,8 @@
 //!
 //! The passes themselves (measure, then render until the result meets the target) are driven by
 //! [`crate::convert`]: loudness needs the whole file's measure before the first sample is written.
+//! Which gain and limiter threshold each render uses is decided here, by [`GainSearch`]: told
+//! what a render measured, it answers with the next render or "done", without I/O.
 
 use ebur128::{EbuR128, Mode};
 
@@ -825,6 +827,180 @@ fn fade_gain(i: u64, len: u64) -> f32 {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Searching the gain
+
+/// The most renders of one file (the first, then corrections).
+pub const MAX_RENDERS: usize = 8;
+
+/// A render within this many LU of the loudness target is accepted.
+pub const LOUDNESS_TOLERANCE_LU: f64 = 0.1;
+
+/// The most gain added beyond what reaches the target without limiting (dB): more would only
+/// raise the noise between words for the limiter to hold down.
+pub const MAX_EXTRA_GAIN_DB: f64 = 10.0;
+
+/// When a dB more gain brings less than this many LU more loudness, the limiter takes it all:
+/// the target is out of reach under the ceiling.
+const MIN_LOUDNESS_SLOPE: f64 = 0.3;
+
+/// One render to make: the gain and the limiter's threshold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Try {
+    /// Gain, dB.
+    pub gain_db: f64,
+    /// The limiter's threshold, dBTP; `None`: no limiter.
+    pub limit_dbtp: Option<f64>,
+}
+
+/// What the search says after a render.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Step {
+    /// Render again with this gain and threshold.
+    Render(Try),
+    /// The last render is the result.
+    Done,
+}
+
+/// The search for the gain and limiter threshold that bring a file to its loudness target
+/// with its true peak under the ceiling, as a pure state machine: it is told what each render
+/// measured (as written, after the codec) and answers with the next render or "done". No I/O.
+///
+/// The first render uses the gain that reaches the target without limiting, with the limiter
+/// at the ceiling less a margin when the peaks would pass it. Then, until the loudness is
+/// within [`LOUDNESS_TOLERANCE_LU`] (at most [`MAX_RENDERS`] renders):
+/// - a peak over the ceiling lowers the threshold by the excess (out of renders: plain gain
+///   brings it under, one last render);
+/// - otherwise the gain is corrected by the error over the measured slope (loudness per dB of
+///   gain), at most [`MAX_EXTRA_GAIN_DB`] over the plain gain; when more gain only feeds the
+///   limiter, the loudest render with the least gain is made again, last.
+#[derive(Debug, Clone)]
+pub struct GainSearch {
+    target: Option<f64>,
+    ceiling: Option<f64>,
+    margin: f64,
+    before: Loudness,
+    plain_gain: f64,
+    current: Try,
+    /// (gain, loudness, limiter threshold) of each render that met the ceiling.
+    tried: Vec<(f64, f64, Option<f64>)>,
+    renders: usize,
+    /// The render asked for is the last, whatever it measures.
+    last: bool,
+}
+
+impl GainSearch {
+    /// A search towards `target` (LUFS; `None`: the loudness is left as it is) under `ceiling`
+    /// (dBTP), for a signal that measured `before`; the limiter's first threshold is `margin`
+    /// dB under the ceiling (room for the codec's own error).
+    pub fn new(
+        target: Option<f64>,
+        ceiling: Option<f64>,
+        margin: f64,
+        before: &Loudness,
+    ) -> GainSearch {
+        // The gain that reaches the target without limiting; limiting may need more, up to
+        // MAX_EXTRA_GAIN_DB more (beyond that the ceiling leaves no room: the target is not met).
+        let plain_gain = match (target, before.lufs) {
+            (Some(t), Some(l)) => t - l,
+            _ => 0.0,
+        };
+        let limit = match (ceiling, before.true_peak) {
+            (Some(c), Some(tp)) if tp + plain_gain > c - margin => Some(c - margin),
+            _ => None,
+        };
+        GainSearch {
+            target,
+            ceiling,
+            margin,
+            before: *before,
+            plain_gain,
+            current: Try { gain_db: plain_gain, limit_dbtp: limit },
+            tried: Vec::new(),
+            renders: 0,
+            last: false,
+        }
+    }
+
+    /// The first render to make.
+    pub fn first(&self) -> Try {
+        self.current
+    }
+
+    /// Renders made so far (told of through [`GainSearch::next`]).
+    pub fn renders(&self) -> usize {
+        self.renders
+    }
+
+    /// Takes what the render last asked for measured; says what to render next, or that it is
+    /// the result.
+    pub fn next(&mut self, after: &Loudness) -> Step {
+        self.renders += 1;
+        if self.last {
+            return Step::Done;
+        }
+        let Try { gain_db, limit_dbtp: limit } = self.current;
+        let over = match (self.ceiling, after.true_peak) {
+            (Some(c), Some(tp)) if tp > c => Some((c, tp - c)),
+            _ => None,
+        };
+        if let Some((c, excess)) = over {
+            if self.renders < MAX_RENDERS {
+                // The codec or the limiter's estimate let a peak through: a lower threshold.
+                self.current.limit_dbtp = Some(limit.unwrap_or(c - self.margin) - excess - 0.05);
+            } else {
+                // Out of tries with peaks still over: plain gain brings them under.
+                self.current.gain_db = gain_db - excess - 0.1;
+                self.last = true;
+            }
+            return Step::Render(self.current);
+        }
+        let (Some(t), Some(l), Some(_)) = (self.target, after.lufs, self.before.lufs) else {
+            return Step::Done;
+        };
+        let error = t - l;
+        if error.abs() <= LOUDNESS_TOLERANCE_LU || self.renders >= MAX_RENDERS {
+            return Step::Done;
+        }
+        self.tried.push((gain_db, l, limit));
+        let slope = match self.tried.as_slice() {
+            [.., (g0, l0, _), (g1, l1, _)] if (g1 - g0).abs() > 1e-6 => (l1 - l0) / (g1 - g0),
+            _ => 1.0,
+        };
+        if error > 0.0 && slope < MIN_LOUDNESS_SLOPE {
+            // More gain only feeds the limiter: as loud as the ceiling allows, with the least
+            // gain (the least limiting) that comes within 0.2 LU of the loudest try.
+            let loudest = self.tried.iter().map(|t| t.1).fold(f64::MIN, f64::max);
+            let least = self
+                .tried
+                .iter()
+                .filter(|t| t.1 >= loudest - 0.2)
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .copied();
+            return match least {
+                Some((g, _, lim)) if g < gain_db => {
+                    self.current = Try { gain_db: g, limit_dbtp: lim };
+                    self.last = true;
+                    Step::Render(self.current)
+                }
+                _ => Step::Done,
+            };
+        }
+        let next = (gain_db + error / slope.clamp(MIN_LOUDNESS_SLOPE, 1.5))
+            .min(self.plain_gain + MAX_EXTRA_GAIN_DB);
+        if (next - gain_db).abs() < 1e-3 {
+            return Step::Done;
+        }
+        self.current.gain_db = next;
+        if let (Some(c), Some(tp), None) = (self.ceiling, self.before.true_peak, limit)
+            && tp + next > c - self.margin
+        {
+            self.current.limit_dbtp = Some(c - self.margin);
+        }
+        Step::Render(self.current)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -973,5 +1149,101 @@ mod tests {
         assert_eq!(y[6399], 0.0);
         let g = db_to_gain(-6.0) as f32;
         assert!((y[3000] - x[3800] * g).abs() < 1e-6);
+    }
+
+    /// Runs a search against a model of rendering (gain and threshold in, loudness and true
+    /// peak out): every render asked for, in order.
+    fn search(
+        target: Option<f64>,
+        ceiling: Option<f64>,
+        before: Loudness,
+        model: impl Fn(Try) -> Loudness,
+    ) -> (Vec<Try>, usize) {
+        let mut s = GainSearch::new(target, ceiling, 0.05, &before);
+        let mut t = s.first();
+        let mut asked = vec![t];
+        loop {
+            match s.next(&model(t)) {
+                Step::Render(n) => {
+                    t = n;
+                    asked.push(n);
+                }
+                Step::Done => return (asked, s.renders()),
+            }
+            assert!(asked.len() <= MAX_RENDERS + 1, "{asked:?}");
+        }
+    }
+
+    fn measured(lufs: f64, true_peak: f64) -> Loudness {
+        Loudness { lufs: Some(lufs), integrated: true, true_peak: Some(true_peak) }
+    }
+
+    #[test]
+    fn a_gain_that_lands_is_one_render() {
+        // -30 LUFS, peaks at -12 dBTP, to -20: +10 dB, peaks at -2, no limiter needed.
+        let before = measured(-30.0, -12.0);
+        let (asked, renders) = search(Some(-20.0), Some(-1.0), before, |t| {
+            measured(-30.0 + t.gain_db, -12.0 + t.gain_db)
+        });
+        assert_eq!(asked, [Try { gain_db: 10.0, limit_dbtp: None }]);
+        assert_eq!(renders, 1);
+        // No target: the signal as it is, one render.
+        let (asked, _) = search(None, None, before, |_| before);
+        assert_eq!(asked, [Try { gain_db: 0.0, limit_dbtp: None }]);
+    }
+
+    #[test]
+    fn peaks_over_the_ceiling_get_the_limiter_then_a_lower_threshold() {
+        // +10 dB would put peaks at +3 dBTP: the limiter starts at the ceiling less the margin.
+        let before = measured(-30.0, -7.0);
+        let s = GainSearch::new(Some(-20.0), Some(-1.0), 0.05, &before);
+        assert_eq!(s.first(), Try { gain_db: 10.0, limit_dbtp: Some(-1.05) });
+        // A limiter that lets 0.3 dB through (-0.75 dBTP, 0.25 over): the threshold comes down
+        // by the excess and 0.05 dB more.
+        let (asked, _) = search(Some(-20.0), Some(-1.0), before, |t| {
+            let tp = t.limit_dbtp.map_or(-7.0 + t.gain_db, |l| l + 0.3);
+            measured(-30.0 + t.gain_db, tp)
+        });
+        assert_eq!(asked.len(), 2, "{asked:?}");
+        assert!((asked[1].limit_dbtp.unwrap_or(0.0) - (-1.05 - 0.25 - 0.05)).abs() < 1e-9);
+        assert_eq!(asked[1].gain_db, 10.0);
+    }
+
+    #[test]
+    fn the_gain_is_corrected_by_the_measured_slope() {
+        // Loudness rises 0.8 LU a dB: the gain is corrected until within the tolerance.
+        let before = measured(-30.0, -20.0);
+        let (asked, renders) =
+            search(Some(-20.0), None, before, |t| measured(-30.0 + 0.8 * t.gain_db, -20.0));
+        let last = asked.last().map_or(0.0, |t| -30.0 + 0.8 * t.gain_db);
+        assert!((last + 20.0).abs() <= LOUDNESS_TOLERANCE_LU, "{asked:?}");
+        assert!(renders > 1 && renders <= MAX_RENDERS, "{renders}");
+        assert!(asked.iter().all(|t| t.gain_db <= 10.0 + MAX_EXTRA_GAIN_DB));
+    }
+
+    #[test]
+    fn a_target_out_of_reach_keeps_the_least_gain_that_is_as_loud() {
+        // The limiter holds everything at -24 LUFS whatever the gain: the search stops early and
+        // renders last the least gain within 0.2 LU of the loudest.
+        let before = measured(-30.0, -1.5);
+        let (asked, renders) = search(Some(-16.0), Some(-1.0), before, |t| {
+            measured((-30.0 + t.gain_db).min(-24.0), -1.1)
+        });
+        assert!(renders <= MAX_RENDERS + 1);
+        let last = asked.last().copied().unwrap_or(Try { gain_db: 0.0, limit_dbtp: None });
+        assert!(asked.iter().any(|t| t.gain_db > last.gain_db), "{asked:?}");
+        assert!(last.limit_dbtp.is_some());
+    }
+
+    #[test]
+    fn peaks_still_over_after_every_render_end_on_plain_gain() {
+        // A codec that always lets 0.5 dB through: out of renders, the gain takes the excess.
+        let before = measured(-20.0, -2.0);
+        let (asked, renders) =
+            search(Some(-20.0), Some(-1.0), before, |t| measured(-20.0 + t.gain_db, -0.5));
+        assert_eq!(renders, MAX_RENDERS + 1);
+        let last = asked[MAX_RENDERS];
+        assert!((last.gain_db - (0.0 - 0.5 - 0.1)).abs() < 1e-9, "{asked:?}");
+        assert_eq!(last.limit_dbtp, asked[MAX_RENDERS - 1].limit_dbtp);
     }
 }

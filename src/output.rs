@@ -17,6 +17,8 @@
 //!   another PID namespace (a container) or another host (NFS) would not see.
 //! - [`remove_live_temporaries`] removes this process's temporary files at once, for a hard
 //!   exit.
+//! - A [`PrivateDir`] (a conversion in memory's folder) is created new, private, and removed
+//!   with its contents when dropped.
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
@@ -53,6 +55,48 @@ pub fn remove_live_temporaries() -> usize {
     let paths: Vec<PathBuf> = live().drain(..).collect();
     paths.iter().filter(|p| fs::remove_file(p).is_ok()).count()
 }
+
+/// A private folder of its own in the system's temporary folder ([`std::env::temp_dir`]):
+/// created new (never an existing folder or a link), mode 0700 on Unix, and removed with
+/// everything in it when dropped. For conversions in memory (`convert::convert_bytes`).
+#[derive(Debug)]
+pub struct PrivateDir {
+    path: PathBuf,
+}
+
+impl PrivateDir {
+    /// Creates a new private folder.
+    pub fn create() -> io::Result<PrivateDir> {
+        let base = std::env::temp_dir();
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let nanos = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            let path = base.join(format!("promptwav-{}-{n}-{nanos:08x}", std::process::id()));
+            let mut builder = fs::DirBuilder::new();
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            match builder.create(&path) {
+                Ok(()) => return Ok(PrivateDir { path }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for PrivateDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
 /// A temporary file that becomes the output when [`TempFile::commit`] succeeds, and is deleted
 /// otherwise.
 #[derive(Debug)]

@@ -28,52 +28,19 @@ pub mod manifest;
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use crate::convert::ConvertOptions;
 use crate::convert::{Converted, Settings, convert_via};
 use crate::error::{Error, ErrorKind, Stage};
 use crate::names::{self, Deduper};
 use crate::output;
 use crate::parallel;
-use crate::profile::Profile;
 use crate::walk::{self, Found, Skip, SkipKind};
 use manifest::Manifest;
 
 /// The most worker threads a run starts, whatever `jobs` asks.
 pub const MAX_JOBS: usize = parallel::MAX_THREADS;
-
-/// Options for a conversion run. The command line is turned into one of these; library users
-/// build it directly.
-#[derive(Debug, Clone, Default)]
-pub struct ConvertOptions {
-    /// The target (default: Channel Talk).
-    pub profile: Profile,
-    /// Worker threads; 0 means one per CPU core.
-    pub jobs: usize,
-    /// Overwrite outputs that exist already.
-    pub force: bool,
-    /// Plan and report, write nothing.
-    pub dry_run: bool,
-    /// Set it (from a Ctrl-C handler, say) to stop: conversions in progress are abandoned
-    /// without leaving files, the rest are reported as skipped.
-    pub cancel: Option<Arc<AtomicBool>>,
-    /// Finishing: loudness, trimming, fades, DC removal, smart downmix (default: none).
-    pub finish: crate::finish::FinishOptions,
-}
-
-impl ConvertOptions {
-    /// The settings that decide an output's bytes, as one string: what the manifest compares to
-    /// tell whether an output was made "with these settings".
-    pub fn fingerprint(&self) -> String {
-        format!("profile={};finish={:?}", self.profile.name, self.finish)
-    }
-
-    /// The worker threads to start for `files` files.
-    pub fn threads_for(&self, files: usize) -> usize {
-        parallel::threads_for(self.jobs, files)
-    }
-}
 
 /// An input folder that cannot be used with the output folder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -575,21 +542,8 @@ pub fn run(
                 PlanItem::Done(_) => None,
             })
             .collect();
-        let cancel = opts.cancel.as_deref();
-        let target = crate::convert::batch_loudness_target(
-            &inputs,
-            &opts.profile,
-            &opts.finish,
-            opts.jobs,
-            cancel,
-        );
-        let mut finish = opts.finish.clone();
-        finish.match_loudness = false;
-        finish.loudness = target.as_ref().map(|t| t.lufs);
-        matched_warning = target.and_then(|t| t.warning);
-        if finish.true_peak.is_none() {
-            finish.true_peak = opts.finish.ceiling();
-        }
+        let (finish, warning) = crate::convert::matched_finish(&inputs, opts);
+        matched_warning = warning;
         matched = ConvertOptions { finish, ..opts.clone() };
         &matched
     } else {

@@ -218,7 +218,24 @@ fn format_describe(format: &str) -> String {
     }
 }
 
-/// Checks one file against `opts.profile`.
+/// Checks one file against `opts.profile`: whether the platform takes it as it is, and if not,
+/// why ([`Problem`]s with their [`Code`], [`Severity`] and fix). Never fails: a file that
+/// cannot be read is a report with that problem.
+///
+/// # Examples
+///
+/// ```
+/// use promptwav::{CheckOptions, Code, Severity, check_file};
+///
+/// let wav = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/check/channels.wav");
+/// let report = check_file(wav.as_ref(), &CheckOptions::default());
+/// assert!(!report.ok);
+/// assert!(report.has(Code::Channels));
+/// assert!(report.count(Severity::Error) >= 1);
+/// for p in &report.problems {
+///     println!("{} {}: {} ({})", p.severity.as_str(), p.code.as_str(), p.message, p.fix);
+/// }
+/// ```
 pub fn check_file(path: &Path, opts: &CheckOptions) -> Report {
     let started = Instant::now();
     let mut report = Report::new(path);

@@ -43,7 +43,6 @@
 
 use super::mp4::{self, be_u32, child, child_path, children};
 use std::io::{Seek, SeekFrom};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use codec_core::codecs::amr::AmrCodec;
@@ -141,6 +140,7 @@ impl Variant {
     }
 
     /// The storage file magic.
+    #[cfg(test)]
     pub fn magic(self) -> &'static [u8] {
         match self {
             Variant::Nb => MAGIC_NB,
@@ -206,6 +206,7 @@ pub enum FrameType {
 }
 
 /// The variant named by the start of a storage file, if it is a single-channel AMR file.
+#[cfg(test)]
 pub fn variant_of_magic(head: &[u8]) -> Option<Variant> {
     if head.starts_with(MAGIC_NB) {
         Some(Variant::Nb)
@@ -546,12 +547,13 @@ impl AmrDecoder {
             },
         };
         // The decoder is not expected to panic (fuzzed here with random frames of every type),
-        // but a panic on a file must not take the process down: contain it, start over.
+        // but a panic on a file must not take the process down: the shared guard contains it
+        // (and keeps the panic hook quiet), and the codec starts over.
         let codec = &mut self.codec;
-        match catch_unwind(AssertUnwindSafe(|| codec.decode_frame(&frame))) {
-            Ok(Ok(pcm)) if pcm.len() == self.variant.frame_samples() => Ok(pcm),
-            Ok(_) => decode_error("amr: undecodable frame"),
-            Err(_) => {
+        match super::guarded(|| codec.decode_frame(&frame)) {
+            Some(Ok(pcm)) if pcm.len() == self.variant.frame_samples() => Ok(pcm),
+            Some(Err(_)) | Some(Ok(_)) => decode_error("amr: undecodable frame"),
+            None => {
                 self.codec = new_codec(self.variant)?;
                 decode_error("amr: decoder failure on a damaged frame")
             }

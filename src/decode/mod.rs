@@ -19,8 +19,13 @@
 //!   decode on worker threads ([`Decoder::decode_ahead`]), by two segments of a few seconds per
 //!   worker, and the output is bit for bit what one thread gives.
 //!
-//! Codecs are symphonia's, except MP3 ([`mp3`]: nanomp3, faster), Opus ([`opus`]) and AMR
-//! ([`amr`]), which symphonia does not decode.
+//! Codecs are symphonia's, except MP3 (`mp3`: nanomp3, faster), Opus (`opus`) and AMR (`amr`),
+//! which symphonia does not decode. Those adapters are crate-private: their signatures are
+//! symphonia's types, which are no part of promptwav's API.
+//!
+//! Container readers of our own, for what symphonia's readers do not give: [`riff`] (a WAV's
+//! layout, shared with `check`), `mp4` (MP4 boxes: AAC gapless trims) and `mkv` (Matroska/EBML:
+//! the end trim of Opus). Every codec call goes through one panic guard (`guarded`).
 
 /// The symphonia traits of one of our codec adapters (AMR, MP3, Opus), which differ only in how
 /// they decode, reset and name themselves. The type has `params` (its
@@ -83,10 +88,11 @@ macro_rules! audio_decoder_adapter {
 }
 
 mod ahead;
-pub mod amr;
-pub mod mp3;
+pub(crate) mod amr;
+mod mkv;
+pub(crate) mod mp3;
 mod mp4;
-pub mod opus;
+pub(crate) mod opus;
 pub mod riff;
 
 use std::fs::File;
@@ -511,7 +517,7 @@ impl Decoder {
                 None => (0, None),
             }
         } else if matches!(format.as_str(), "webm" | "mkv") && codec == "opus" {
-            (0, opus::matroska_frames(path, track.id))
+            (0, mkv::matroska_frames(path, track.id))
         } else {
             (0, None)
         };

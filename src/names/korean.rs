@@ -83,7 +83,15 @@ use std::iter::Peekable;
 use std::str::Chars;
 
 /// Replaces every run of Hangul in `input` by its Revised Romanization (lowercase ASCII);
-/// everything else is copied unchanged.
+/// everything else is copied unchanged. (For a whole file name made safe, see
+/// [`crate::output_name`].)
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(promptwav::romanize("안내 멘트 1"), "annae menteu 1");
+/// assert_eq!(promptwav::output_name("점심시간 안내.mp3".as_ref(), "wav"), "jeomsimsigan_annae.wav");
+/// ```
 pub fn romanize(input: &str) -> String {
     let mut out = String::with_capacity(input.len() + input.len() / 2);
     let mut word: Vec<Written> = Vec::new();
