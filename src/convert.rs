@@ -101,6 +101,10 @@ pub struct Settings<'a> {
     /// Finishing (loudness, trimming, fades, DC removal, smart downmix); `None` or inactive
     /// options: none.
     pub finish: Option<&'a FinishOptions>,
+    /// When set, the complete output is left here in its temporary file instead of being
+    /// committed, for the caller to commit (see [`crate::output::Committer`]); the conversion
+    /// still succeeds only when the file is complete and within the limits.
+    pub hold: Option<&'a crate::output::Held>,
 }
 
 /// The G.711 law of a profile's codec (`None` for PCM); fails for a PCM bit depth the encoder
@@ -119,7 +123,7 @@ fn law_of(profile: &Profile) -> std::result::Result<Option<G711>, String> {
 }
 
 /// What a source's facts say for a failed record.
-fn facts_of(info: &SourceInfo) -> Facts {
+pub(crate) fn facts_of(info: &SourceInfo) -> Facts {
     Facts {
         format: Some(info.format.clone()),
         codec: Some(info.codec.clone()),
@@ -326,7 +330,7 @@ fn convert_streamed(
     if cancelled() {
         return Err(interrupted());
     }
-    publish(tmp, dest, settings.overwrite)?;
+    publish(tmp, dest, settings)?;
     Ok(Converted {
         source,
         source_frames: stats.frames,
@@ -339,14 +343,24 @@ fn convert_streamed(
 
 /// Gives the complete temporary file its final name, creating the folders between (never
 /// through a link: see [`TempFile::commit`]).
-fn publish(tmp: TempFile, dest: &Path, overwrite: bool) -> Result<()> {
-    tmp.commit(dest, overwrite).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::new(dest, Stage::Write, "output already exists (use --force to overwrite)")
-        } else {
-            write_err(dest, e)
+/// Or leaves it in `settings.hold`.
+fn publish(tmp: TempFile, dest: &Path, settings: &Settings<'_>) -> Result<()> {
+    match settings.hold {
+        Some(held) => {
+            held.put(tmp);
+            Ok(())
         }
-    })
+        None => tmp.commit(dest, settings.overwrite).map_err(|e| commit_error(dest, e)),
+    }
+}
+
+/// The error of a failed commit of `dest`.
+pub(crate) fn commit_error(dest: &Path, e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::AlreadyExists {
+        Error::new(dest, Stage::Write, "output already exists (use --force to overwrite)")
+    } else {
+        write_err(dest, e)
+    }
 }
 
 /// Mono samples at the output rate kept in memory between passes, at most: 16 MiB. Longer
@@ -833,7 +847,7 @@ fn convert_finished(
         return Err(Error::new(input, Stage::Decode, "interrupted"));
     }
     limits.judge(outcome.frames, input)?;
-    publish(tmp, dest, settings.overwrite)?;
+    publish(tmp, dest, settings)?;
     let seconds = |frames: u64| frames as f64 / f64::from(rate.max(1));
     let report = FinishReport {
         loudness_before: before.lufs,

@@ -35,6 +35,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::convert::{Converted, Settings, convert_via};
+use crate::decode::SourceInfo;
 use crate::error::{Error, Stage, io_reason};
 use crate::names::{self, Deduper};
 use crate::output;
@@ -605,7 +606,15 @@ fn decide(plan: &Plan, input: &Path, output: &Path, opts: &ConvertOptions) -> De
     }
 }
 
-/// Converts one planned file into its record.
+/// What converting one planned file left: its record, or a complete output still to commit.
+enum Outcome {
+    /// Final.
+    Done(Record),
+    /// Complete in its temporary file: `record` once committed.
+    Commit { record: Record, tmp: output::TempFile, overwrite: bool, source: SourceInfo },
+}
+
+/// Converts one planned file, leaving the output uncommitted (for the committer).
 fn run_one(
     plan: &Plan,
     input: &Path,
@@ -613,11 +622,11 @@ fn run_one(
     opts: &ConvertOptions,
     two_threads: bool,
     disk_full: &AtomicBool,
-) -> Record {
+) -> Outcome {
     let mut record = Record::new(input, Status::Converted);
     record.set_output(output);
     let overwrite = match decide(plan, input, output, opts) {
-        Decision::Leave(r) => return *r,
+        Decision::Leave(r) => return Outcome::Done(*r),
         Decision::Convert { overwrite } => overwrite,
     };
     if opts.dry_run {
@@ -625,40 +634,79 @@ fn run_one(
         if overwrite {
             record.warnings.push("would replace the existing output".into());
         }
-        return record;
+        return Outcome::Done(record);
     }
+    let held = output::Held::default();
     let settings = Settings {
         overwrite,
         two_threads,
         cancel: opts.cancel.as_deref(),
         finish: Some(&opts.finish),
+        hold: Some(&held),
     };
     match convert_via(input, output, &plan.out_dir, &opts.profile, &settings) {
-        Ok(c) => {
-            record.fill(&c);
-            plan.manifest.record(input, output, &opts.fingerprint());
-        }
-        Err(_) if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) => {
-            record.status = Status::Skipped;
-            record.error = Some("interrupted".into());
-            record.output = None;
-            record.output_path = None;
+        Ok(c) => match held.take() {
+            Some(tmp) => {
+                let mut converted = record.clone();
+                converted.fill(&c);
+                return Outcome::Commit { record: converted, tmp, overwrite, source: c.source };
+            }
+            None => {
+                let why = "internal error: the output was lost; please report this file";
+                record.fail(&Error::new(output, Stage::Write, why));
+            }
+        },
+        Err(e) => failure(&mut record, &e, opts, disk_full),
+    }
+    Outcome::Done(record)
+}
+
+/// The record of a conversion that completed, once its commit has: converted, or failed as the
+/// commit did.
+fn committed(
+    plan: &Plan,
+    opts: &ConvertOptions,
+    disk_full: &AtomicBool,
+    record: Record,
+    source: &SourceInfo,
+    result: std::io::Result<()>,
+) -> Record {
+    let Some(output) = record.output_path.clone() else { return record };
+    match result {
+        Ok(()) => {
+            plan.manifest.record(&record.input_path, &output, &opts.fingerprint());
+            record
         }
         Err(e) => {
-            if e.stage == Stage::Write && e.reason().starts_with("output already exists") {
-                record.status = Status::Skipped;
-                record.error = Some(e.reason().to_string());
-                record.output = None;
-                record.output_path = None;
-            } else {
-                if e.is_disk_full() {
-                    disk_full.store(true, Ordering::Relaxed);
-                }
-                record.fail(&e);
-            }
+            // As it would have failed inside the conversion: what the source was, no more.
+            let mut failed = Record::new(&record.input_path, Status::Converted);
+            failed.set_output(&output);
+            let e = crate::convert::commit_error(&output, e)
+                .with_facts(|| crate::convert::facts_of(source));
+            failure(&mut failed, &e, opts, disk_full);
+            failed
         }
     }
-    record
+}
+
+/// Makes `record` say how its conversion failed with `e`.
+fn failure(record: &mut Record, e: &Error, opts: &ConvertOptions, disk_full: &AtomicBool) {
+    if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+        record.status = Status::Skipped;
+        record.error = Some("interrupted".into());
+        record.output = None;
+        record.output_path = None;
+    } else if e.stage == Stage::Write && e.reason().starts_with("output already exists") {
+        record.status = Status::Skipped;
+        record.error = Some(e.reason().to_string());
+        record.output = None;
+        record.output_path = None;
+    } else {
+        if e.is_disk_full() {
+            disk_full.store(true, Ordering::Relaxed);
+        }
+        record.fail(e);
+    }
 }
 
 /// Runs a plan on `opts.jobs` threads. `on_record` sees every record in input order, as soon as
@@ -729,49 +777,67 @@ pub fn run(
 
     let to_convert = plan.items.iter().filter(|i| matches!(i, PlanItem::Convert { .. })).count();
     let jobs = opts.threads_for(to_convert);
-    // Fewer files than threads: give each file a second thread for decoding.
-    let two_threads = jobs > 1 && to_convert < jobs;
+    // Fewer files than threads asked for (before capping them to the files): give each file a
+    // second thread for decoding.
+    let asked = opts.threads_for(usize::MAX);
+    let two_threads = asked > 1 && to_convert < asked;
     let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
     // Once the disk is full, every further file would fail the same way: stop converting.
     let disk_full = AtomicBool::new(false);
 
-    let work = || {
-        use rayon::prelude::*;
-        plan.items.par_iter().enumerate().with_max_len(1).for_each(|(i, item)| {
-            let record = match item {
-                PlanItem::Done(r) => (**r).clone(),
-                PlanItem::Convert { input, .. } if cancelled() => {
-                    Record::skipped(input, "interrupted")
+    // Conversions hand their complete files to the committer, which fsyncs and names them on
+    // threads of its own while the workers convert on; a record says "converted" only once its
+    // file carries its final name.
+    let commit_threads = if opts.dry_run { 1 } else { output::COMMIT_THREADS.min(to_convert) };
+    output::with_committer(commit_threads, |committer| {
+        let work = || {
+            use rayon::prelude::*;
+            plan.items.par_iter().enumerate().with_max_len(1).for_each(|(i, item)| {
+                let outcome = match item {
+                    PlanItem::Done(r) => Outcome::Done((**r).clone()),
+                    PlanItem::Convert { input, .. } if cancelled() => {
+                        Outcome::Done(Record::skipped(input, "interrupted"))
+                    }
+                    PlanItem::Convert { input, .. } if disk_full.load(Ordering::Relaxed) => {
+                        Outcome::Done(Record::skipped(input, "not converted: the disk is full"))
+                    }
+                    PlanItem::Convert { input, output } => {
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            let mut o = run_one(plan, input, output, opts, two_threads, &disk_full);
+                            if let (Some(w), Outcome::Commit { record, .. }) =
+                                (&matched_warning, &mut o)
+                            {
+                                record.warnings.insert(0, w.clone());
+                            }
+                            o
+                        }))
+                        .unwrap_or_else(|_| {
+                            let mut r = Record::new(input, Status::Failed);
+                            r.error = Some(
+                                "internal error while converting; please report this file".into(),
+                            );
+                            r.stage = Some(Stage::Decode);
+                            Outcome::Done(r)
+                        })
+                    }
+                };
+                match outcome {
+                    Outcome::Done(record) => finish(i, record),
+                    Outcome::Commit { record, tmp, overwrite, source } => {
+                        let dest = record.output_path.clone().unwrap_or_default();
+                        let (finish, disk_full) = (&finish, &disk_full);
+                        committer.submit(tmp, dest, overwrite, move |result| {
+                            finish(i, committed(plan, opts, disk_full, record, &source, result));
+                        });
+                    }
                 }
-                PlanItem::Convert { input, .. } if disk_full.load(Ordering::Relaxed) => {
-                    Record::skipped(input, "not converted: the disk is full")
-                }
-                PlanItem::Convert { input, output } => {
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        let mut r = run_one(plan, input, output, opts, two_threads, &disk_full);
-                        if let Some(w) = &matched_warning
-                            && r.status == Status::Converted
-                        {
-                            r.warnings.insert(0, w.clone());
-                        }
-                        r
-                    }))
-                    .unwrap_or_else(|_| {
-                        let mut r = Record::new(input, Status::Failed);
-                        r.error =
-                            Some("internal error while converting; please report this file".into());
-                        r.stage = Some(Stage::Decode);
-                        r
-                    })
-                }
-            };
-            finish(i, record);
-        });
-    };
-    match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
-    }
+            });
+        };
+        match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+            Ok(pool) => pool.install(work),
+            Err(_) => work(),
+        }
+    });
     if !opts.dry_run && to_convert > 0 {
         plan.manifest.compact();
     }
