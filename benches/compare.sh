@@ -29,8 +29,9 @@ HAVE_SOX=0; have sox && HAVE_SOX=1
 
 echo "building promptwav (release)..." >&2
 cargo build --release --quiet --bin promptwav --example decode_only
-PW=target/release/promptwav
-DECODE=target/release/examples/decode_only
+TD=${CARGO_TARGET_DIR:-target}
+PW=$TD/release/promptwav
+DECODE=$TD/release/examples/decode_only
 
 # --- corpus ---------------------------------------------------------------------------------
 C=$WORK/corpus
@@ -56,6 +57,20 @@ if [ ! -f "$C/.done" ]; then
     rm "$C/prompt.mp3"
     touch "$C/.done"
 fi
+
+# 5,000 half-second WAV prompts and a 1-hour MP3, made when their cases are asked for.
+wanted_any() { for c in "$@"; do [[ " ${CASES:-tiny5000 hour.mp3} " == *" $c "* ]] && return 0; done; return 1; }
+if wanted_any tiny5000 && [ ! -f "$C/tiny/.done" ]; then
+    rm -rf "$C/tiny"; mkdir -p "$C/tiny"
+    ffmpeg -nostdin -v error -y -f lavfi -i "aevalsrc=0.3*sin(2*PI*(120+30*sin(1.3*t))*t)*sin(2*PI*3*t)^2:s=22050:d=0.5" -c:a pcm_s16le "$C/tiny.wav"
+    for i in $(seq -w 1 5000); do cp "$C/tiny.wav" "$C/tiny/t$i.wav"; done
+    touch "$C/tiny/.done"
+fi
+if wanted_any hour.mp3 && [ ! -f "$C/hour.mp3" ]; then
+    ffmpeg -nostdin -v error -y -stream_loop 19 -i "$C/music.wav" -c:a libmp3lame -b:a 192k "$C/hour.tmp.mp3"
+    mv "$C/hour.tmp.mp3" "$C/hour.mp3"
+fi
+HAVE_EATMYDATA=0; have eatmydata && HAVE_EATMYDATA=1
 
 # --- runner ---------------------------------------------------------------------------------
 OUT=$WORK/out
@@ -89,7 +104,7 @@ single() {
     return 0
 }
 
-CASES=${CASES:-music.mp3 music.m4a music.flac music.wav music.ogg music.opus voice_8k.wav voice_22k.wav prompts200 quality}
+CASES=${CASES:-music.mp3 music.m4a music.flac music.wav music.ogg music.opus voice_8k.wav voice_22k.wav prompts200 tiny5000 hour.mp3 quality}
 wanted() { [[ " $CASES " == *" $1 "* ]]; }
 
 for f in music.mp3 music.m4a music.flac music.wav music.ogg music.opus voice_8k.wav voice_22k.wav; do
@@ -101,8 +116,21 @@ done
 wanted prompts200 && echo "timing 200 prompts..." >&2
 wanted prompts200 && for _ in $(seq "$ROUNDS"); do
     run prompts200 promptwav "$PW" convert "$C/prompts" -o "$OUT" --jobs 2
+    # The same run with fsync made a no-op: what waiting for the disk costs.
+    [ $HAVE_EATMYDATA = 1 ] && run prompts200 eatmydata eatmydata "$PW" convert "$C/prompts" -o "$OUT" --jobs 2
     [ $HAVE_FFMPEG = 1 ] && run prompts200 ffmpeg sh -c "ls '$C/prompts' | xargs -P2 -I{} ffmpeg -nostdin -v error -y -i '$C/prompts/{}' -ac 1 -ar 48000 -c:a pcm_s16le '$OUT/{}.wav'"
     [ $HAVE_SOX = 1 ] && sox_reads "$C/prompts/p001.mp3" && run prompts200 sox sh -c "ls '$C/prompts' | xargs -P2 -I{} sox '$C/prompts/{}' -b 16 -c 1 '$OUT/{}.wav' rate -v 48000"
+done
+
+wanted tiny5000 && echo "timing 5,000 half-second prompts..." >&2
+wanted tiny5000 && for _ in $(seq "$ROUNDS"); do
+    run tiny5000 promptwav "$PW" convert "$C/tiny" -o "$OUT"
+    [ $HAVE_EATMYDATA = 1 ] && run tiny5000 eatmydata eatmydata "$PW" convert "$C/tiny" -o "$OUT"
+done
+wanted hour.mp3 && echo "timing the 1-hour MP3..." >&2
+wanted hour.mp3 && for _ in $(seq "$ROUNDS"); do
+    run hour.mp3 promptwav "$PW" convert "$C/hour.mp3" -o "$OUT" --force
+    run hour.mp3 ffmpeg ffmpeg -nostdin -v error -y -i "$C/hour.mp3" -ac 1 -ar 48000 -c:a pcm_s16le "$OUT/o.wav"
 done
 
 # --- quality --------------------------------------------------------------------------------
@@ -218,6 +246,16 @@ for case in cases:
     print(f"| {case} | {fmt(pw)} | {fmt(pwc)} | {fmt(pwr / 1024 if pwr else None, 1)} | {fmt(ffw)} | {ratio(ffw)} | "
           f"{fmt(sxw) if sxw is not None else 'n/a'} | {ratio(sxw)} | {fmt(dec)} | "
           f"{'-' if dec is None or ffw is None else f'{dec / ffw:.2f}x'} |")
+eat = [c for c in cases if med(c, "eatmydata", 0) is not None]
+if eat:
+    print()
+    print("| case | promptwav wall s | under eatmydata (no fsync) wall s | ratio | CPU s | eatmydata CPU s | files/s |")
+    print("|---|---|---|---|---|---|---|")
+    files = {"prompts200": 200, "tiny5000": 5000}
+    for c in eat:
+        pw, ew = med(c, "promptwav", 0), med(c, "eatmydata", 0)
+        rate = f"{files[c] / pw:.0f}" if c in files and pw else "-"
+        print(f"| {c} | {fmt(pw)} | {fmt(ew)} | {pw / ew:.2f}x | {fmt(med(c, 'promptwav', 1))} | {fmt(med(c, 'eatmydata', 1))} | {rate} |")
 quality = collections.defaultdict(dict)
 for line in open(sys.argv[3]):
     metric, tool, value = line.rstrip("\n").split("\t")

@@ -104,6 +104,10 @@ pub struct Settings<'a> {
     /// Finishing (loudness, trimming, fades, DC removal, smart downmix); `None` or inactive
     /// options: none.
     pub finish: Option<&'a FinishOptions>,
+    /// When set, the complete output is left here in its temporary file instead of being
+    /// committed, for the caller to commit (see [`crate::output::Committer`]); the conversion
+    /// still succeeds only when the file is complete and within the limits.
+    pub hold: Option<&'a crate::output::Held>,
 }
 
 /// Options for converting: the target profile, finishing, overwriting, cancelling, and for a
@@ -189,6 +193,7 @@ pub fn convert_one(input: &Path, dest: &Path, options: &ConvertOptions) -> Resul
         two_threads: false,
         cancel: options.cancel.as_deref(),
         finish: Some(&finish),
+        hold: None,
     };
     let mut converted = convert_via(input, dest, dir, &options.profile, &settings)?;
     if let Some(w) = warning {
@@ -296,7 +301,7 @@ fn law_of(profile: &Profile, dest: &Path) -> Result<Option<G711>> {
 }
 
 /// What a source's facts say for a failed record.
-fn facts_of(info: &SourceInfo) -> Facts {
+pub(crate) fn facts_of(info: &SourceInfo) -> Facts {
     Facts {
         format: Some(info.format.clone()),
         codec: Some(info.codec.clone()),
@@ -532,15 +537,25 @@ fn convert_streamed(
 
 /// Gives the complete temporary file its final name, creating the folders between (never
 /// through a link: see [`TempFile::commit`]).
-fn publish(tmp: TempFile, dest: &Path, overwrite: bool) -> Result<()> {
-    tmp.commit(dest, overwrite).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::new(dest, Stage::Write, "output already exists (use --force to overwrite)")
-                .of_kind(ErrorKind::OutputExists)
-        } else {
-            write_err(dest, e)
+/// Or leaves it in `settings.hold`.
+fn publish(tmp: TempFile, dest: &Path, settings: &Settings<'_>) -> Result<()> {
+    match settings.hold {
+        Some(held) => {
+            held.put(tmp);
+            Ok(())
         }
-    })
+        None => tmp.commit(dest, settings.overwrite).map_err(|e| commit_error(dest, e)),
+    }
+}
+
+/// The error of a failed commit of `dest`.
+pub(crate) fn commit_error(dest: &Path, e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::AlreadyExists {
+        Error::new(dest, Stage::Write, "output already exists (use --force to overwrite)")
+            .of_kind(ErrorKind::OutputExists)
+    } else {
+        write_err(dest, e)
+    }
 }
 
 /// Mono samples at the output rate kept in memory between passes, at most: 16 MiB. Longer
@@ -990,7 +1005,7 @@ fn end_conversion(
         return Err(Error::new(input, Stage::Cancel, "interrupted"));
     }
     limits.judge(frames, input)?;
-    publish(tmp, dest, settings.overwrite)?;
+    publish(tmp, dest, settings)?;
     Ok(Converted {
         source,
         source_frames: stats.frames,

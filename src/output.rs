@@ -19,12 +19,15 @@
 //!   exit.
 //! - A [`PrivateDir`] (a conversion in memory's folder) is created new, private, and removed
 //!   with its contents when dropped.
+//! - A [`Committer`] commits exactly as [`TempFile::commit`] does (fsync, claim the name, sync
+//!   the folder), on threads of its own, so that the conversions go on while the disk syncs: its
+//!   caller learns that a file carries its final name only when that commit has completed.
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, mpsc};
 use std::time::{Duration, SystemTime};
 
 const PREFIX: &str = ".promptwav-";
@@ -201,6 +204,102 @@ impl Drop for TempFile {
             forget(&self.path);
         }
     }
+}
+
+/// Where a conversion leaves its complete temporary file, uncommitted, for a caller that
+/// commits it elsewhere (with a [`Committer`]); see `convert::Settings::hold`.
+#[derive(Debug, Default)]
+pub struct Held(Mutex<Option<TempFile>>);
+
+impl Held {
+    /// Keeps `tmp` (a file kept before is dropped, so removed).
+    pub fn put(&self, tmp: TempFile) {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(tmp);
+    }
+
+    /// The file kept, if any.
+    pub fn take(&self) -> Option<TempFile> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+    }
+}
+
+/// Threads of a [`Committer`]: the waiting for the disk is what they overlap (concurrent fsyncs
+/// share the file system's journal commits), so they are many more than the cores; each is
+/// idle on a syscall.
+pub const COMMIT_THREADS: usize = 16;
+
+/// Complete temporary files waiting for a committer thread, at most: the converting threads
+/// block beyond that (bounding the open files and the disk space in flight).
+const COMMIT_QUEUE: usize = 2 * COMMIT_THREADS;
+
+/// What a [`Committer`] calls with the outcome of a commit.
+type Done<'env> = Box<dyn FnOnce(io::Result<()>) + Send + 'env>;
+
+struct Job<'env> {
+    tmp: TempFile,
+    dest: PathBuf,
+    overwrite: bool,
+    done: Done<'env>,
+}
+
+/// Commits temporary files on threads of its own (see [`with_committer`]).
+pub struct Committer<'env> {
+    tx: mpsc::SyncSender<Job<'env>>,
+}
+
+impl<'env> Committer<'env> {
+    /// Hands `tmp` over to be committed as `dest` ([`TempFile::commit`]); `done` is called, on a
+    /// committer thread, with the outcome once the commit has completed or failed. Blocks while
+    /// the queue is full.
+    pub fn submit(
+        &self,
+        tmp: TempFile,
+        dest: PathBuf,
+        overwrite: bool,
+        done: impl FnOnce(io::Result<()>) + Send + 'env,
+    ) {
+        let job = Job { tmp, dest, overwrite, done: Box::new(done) };
+        if let Err(mpsc::SendError(job)) = self.tx.send(job) {
+            // No committer thread is left (none could be started): commit here.
+            (job.done)(job.tmp.commit(&job.dest, job.overwrite));
+        }
+    }
+}
+
+/// Runs `work` with a [`Committer`] of `threads` threads (at least one), and returns when `work`
+/// has returned and every commit it handed over has completed and been reported.
+pub fn with_committer<'env, R>(threads: usize, work: impl FnOnce(&Committer<'env>) -> R) -> R {
+    let (tx, rx) = mpsc::sync_channel::<Job<'env>>(COMMIT_QUEUE);
+    // Each thread holds the receiver; when none is left (none started, or all stopped), handing
+    // over fails and the commit is done by the caller.
+    let rx = std::sync::Arc::new(Mutex::new(rx));
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name("promptwav-commit".into())
+                .stack_size(256 * 1024)
+                .spawn_scoped(scope, move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(job) = job else { return };
+                        (job.done)(job.tmp.commit(&job.dest, job.overwrite));
+                    }
+                });
+            if spawned.is_err() {
+                break;
+            }
+        }
+        drop(rx);
+        let committer = Committer { tx };
+        let result = work(&committer);
+        // Dropping the sender lets the threads finish the queue and return; the scope joins them.
+        drop(committer);
+        result
+    })
 }
 
 /// The first component of `path` below `root` that is a symbolic link (the final one

@@ -29,9 +29,11 @@ use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
 pub use crate::convert::ConvertOptions;
 use crate::convert::{Converted, Settings, convert_via};
+use crate::decode::SourceInfo;
 use crate::error::{Error, ErrorKind, Stage};
 use crate::names::{self, Deduper};
 use crate::output;
@@ -442,7 +444,24 @@ fn decide(plan: &Plan, input: &Path, output: &Path, opts: &ConvertOptions) -> De
     }
 }
 
-/// Converts one planned file into its record.
+/// What converting one planned file left: its record, or a complete output still to commit.
+// One per file, moved once: the size of a record is no cost worth a box.
+#[allow(clippy::large_enum_variant)]
+enum Outcome {
+    /// Final.
+    Done(Record),
+    /// Complete in its temporary file: `record` once committed (the input's stamp `before` it
+    /// was opened goes to the manifest).
+    Commit {
+        record: Box<Record>,
+        tmp: output::TempFile,
+        overwrite: bool,
+        source: Box<SourceInfo>,
+        before: Option<(u64, u128)>,
+    },
+}
+
+/// Converts one planned file, leaving the output uncommitted (for the committer).
 fn run_one(
     plan: &Plan,
     input: &Path,
@@ -450,11 +469,11 @@ fn run_one(
     opts: &ConvertOptions,
     two_threads: bool,
     disk_full: &AtomicBool,
-) -> Record {
+) -> Outcome {
     let mut record = Record::new(input, Status::Converted);
     record.set_output(output);
     let overwrite = match decide(plan, input, output, opts) {
-        Decision::Leave(r) => return *r,
+        Decision::Leave(r) => return Outcome::Done(*r),
         Decision::Convert { overwrite } => overwrite,
     };
     if opts.dry_run {
@@ -462,58 +481,105 @@ fn run_one(
         if overwrite {
             record.warnings.push("would replace the existing output".into());
         }
-        return record;
+        return Outcome::Done(record);
     }
+    let held = output::Held::default();
     let settings = Settings {
         overwrite,
         two_threads,
         cancel: opts.cancel.as_deref(),
         finish: Some(&opts.finish),
+        hold: Some(&held),
     };
     // The input as it is before it is opened: an input replaced while it converts must not be
     // recorded as the source of this output.
     let before = manifest::stamp(input);
     match convert_via(input, output, &plan.out_dir, &opts.profile, &settings) {
-        Ok(c) => {
-            record.fill(&c);
-            if manifest::stamp(input) != before {
-                record.warnings.push(
-                    "the input changed while it was converted: the next run converts it again"
-                        .into(),
-                );
+        Ok(c) => match held.take() {
+            Some(tmp) => {
+                let mut converted = record.clone();
+                converted.fill(&c);
+                if manifest::stamp(input) != before {
+                    converted.warnings.push(
+                        "the input changed while it was converted: the next run converts it again"
+                            .into(),
+                    );
+                }
+                return Outcome::Commit {
+                    record: Box::new(converted),
+                    tmp,
+                    overwrite,
+                    source: Box::new(c.source),
+                    before,
+                };
             }
-            if let Err(why) = plan.manifest.record(input, output, &opts.fingerprint(), before) {
+            None => {
+                let why = "internal error: the output was lost; please report this file";
+                record.fail(&Error::new(output, Stage::Write, why));
+            }
+        },
+        Err(e) => failure(&mut record, &e, opts, disk_full),
+    }
+    Outcome::Done(record)
+}
+
+/// The record of a conversion that completed, once its commit has: converted (and recorded in
+/// the manifest, as the input was `before` it was opened), or failed as the commit did.
+fn committed(
+    plan: &Plan,
+    opts: &ConvertOptions,
+    disk_full: &AtomicBool,
+    mut record: Record,
+    source: &SourceInfo,
+    before: Option<(u64, u128)>,
+    result: std::io::Result<()>,
+) -> Record {
+    let Some(output) = record.output_path.clone() else { return record };
+    match result {
+        Ok(()) => {
+            let input = record.input_path.clone();
+            if let Err(why) = plan.manifest.record(&input, &output, &opts.fingerprint(), before) {
                 record.warnings.push(format!(
                     "not recorded in the output folder's manifest ({why}): a rerun will convert \
                      it again, or leave it alone without --force"
                 ));
             }
-        }
-        Err(_) if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) => {
-            record.status = Status::Skipped;
-            record.error = Some("interrupted".into());
-            record.output = None;
-            record.output_path = None;
+            record
         }
         Err(e) => {
-            if e.kind() == ErrorKind::OutputExists {
-                // Planned as free, and taken while this file converted (another run or
-                // program): this input was not converted, which is a failure, not a skip.
-                record.fail(&e);
-                record.error = Some(
-                    "another program or run created the output while this file was converted; \
-                     it was left alone and this file was not converted (run again)"
-                        .into(),
-                );
-            } else {
-                if e.is_disk_full() {
-                    disk_full.store(true, Ordering::Relaxed);
-                }
-                record.fail(&e);
-            }
+            // As it would have failed inside the conversion: what the source was, no more.
+            let mut failed = Record::new(&record.input_path, Status::Converted);
+            failed.set_output(&output);
+            let e = crate::convert::commit_error(&output, e)
+                .with_facts(|| crate::convert::facts_of(source));
+            failure(&mut failed, &e, opts, disk_full);
+            failed
         }
     }
-    record
+}
+
+/// Makes `record` say how its conversion failed with `e`.
+fn failure(record: &mut Record, e: &Error, opts: &ConvertOptions, disk_full: &AtomicBool) {
+    if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+        record.status = Status::Skipped;
+        record.error = Some("interrupted".into());
+        record.output = None;
+        record.output_path = None;
+    } else if e.kind() == ErrorKind::OutputExists {
+        // Planned as free, and taken while this file converted (another run or program): this
+        // input was not converted, which is a failure, not a skip.
+        record.fail(e);
+        record.error = Some(
+            "another program or run created the output while this file was converted; it was \
+             left alone and this file was not converted (run again)"
+                .into(),
+        );
+    } else {
+        if e.is_disk_full() {
+            disk_full.store(true, Ordering::Relaxed);
+        }
+        record.fail(e);
+    }
 }
 
 /// Runs a plan on `opts.jobs` threads. `on_record` sees every record in input order, as soon as
@@ -552,44 +618,100 @@ pub fn run(
 
     let to_convert = plan.items.iter().filter(|i| matches!(i, PlanItem::Convert { .. })).count();
     let jobs = opts.threads_for(to_convert);
-    // Fewer files than threads: give each file a second thread for decoding.
-    let two_threads = jobs > 1 && to_convert < jobs;
+    // Fewer files than threads asked for (before capping them to the files): give each file a
+    // second thread for decoding.
+    let asked = opts.threads_for(usize::MAX);
+    let two_threads = asked > 1 && to_convert < asked;
     let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
     // Once the disk is full, every further file would fail the same way: stop converting.
     let disk_full = AtomicBool::new(false);
 
-    parallel::ordered(
-        &plan.items,
-        jobs,
-        |_, item| match item {
-            PlanItem::Done(r) => (**r).clone(),
-            PlanItem::Convert { input, .. } if cancelled() => Record::skipped(input, "interrupted"),
-            PlanItem::Convert { input, .. } if disk_full.load(Ordering::Relaxed) => {
-                Record::skipped(input, "not converted: the disk is full")
-            }
-            PlanItem::Convert { input, output } => {
-                let mut r = run_one(plan, input, output, opts, two_threads, &disk_full);
-                if let Some(w) = &matched_warning
-                    && r.status == Status::Converted
-                {
-                    r.warnings.insert(0, w.clone());
+    // Conversions hand their complete files to the committer, which fsyncs and names them on
+    // threads of its own while the workers convert on; a record says "converted" only once its
+    // file carries its final name. A worker's result is then the receiver of that record, which
+    // the calling thread waits for in input order (the workers do not wait).
+    #[allow(clippy::large_enum_variant)]
+    enum Pending {
+        Ready(Record),
+        Committing(mpsc::Receiver<Record>),
+    }
+    let commit_threads = if opts.dry_run { 1 } else { output::COMMIT_THREADS.min(to_convert) };
+    let mut records = Vec::with_capacity(plan.items.len());
+    output::with_committer(commit_threads, |committer| {
+        parallel::ordered(
+            &plan.items,
+            jobs,
+            |_, item| {
+                let outcome = match item {
+                    PlanItem::Done(r) => Outcome::Done((**r).clone()),
+                    PlanItem::Convert { input, .. } if cancelled() => {
+                        Outcome::Done(Record::skipped(input, "interrupted"))
+                    }
+                    PlanItem::Convert { input, .. } if disk_full.load(Ordering::Relaxed) => {
+                        Outcome::Done(Record::skipped(input, "not converted: the disk is full"))
+                    }
+                    PlanItem::Convert { input, output } => {
+                        let mut o = run_one(plan, input, output, opts, two_threads, &disk_full);
+                        match (&matched_warning, &mut o) {
+                            (Some(w), Outcome::Commit { record, .. }) => {
+                                record.warnings.insert(0, w.clone());
+                            }
+                            (Some(w), Outcome::Done(record))
+                                if record.status == Status::Converted =>
+                            {
+                                record.warnings.insert(0, w.clone());
+                            }
+                            _ => {}
+                        }
+                        o
+                    }
+                };
+                match outcome {
+                    Outcome::Done(record) => {
+                        on_progress(&record);
+                        Pending::Ready(record)
+                    }
+                    Outcome::Commit { record, tmp, overwrite, source, before } => {
+                        let dest = record.output_path.clone().unwrap_or_default();
+                        let (tx, rx) = mpsc::channel();
+                        let disk_full = &disk_full;
+                        committer.submit(tmp, dest, overwrite, move |result| {
+                            let r =
+                                committed(plan, opts, disk_full, *record, &source, before, result);
+                            on_progress(&r);
+                            let _ = tx.send(r);
+                        });
+                        Pending::Committing(rx)
+                    }
                 }
-                r
-            }
-        },
-        |_, item| {
-            let input = match item {
-                PlanItem::Convert { input, .. } => input.as_path(),
-                PlanItem::Done(r) => r.input_path.as_path(),
-            };
-            let mut r = Record::new(input, Status::Failed);
-            r.error = Some("internal error while converting; please report this file".into());
-            r.stage = Some(Stage::Decode);
-            r
-        },
-        &mut |r| on_progress(r),
-        &mut |r| on_record(r),
-    )
+            },
+            |_, item| {
+                let input = match item {
+                    PlanItem::Convert { input, .. } => input.as_path(),
+                    PlanItem::Done(r) => r.input_path.as_path(),
+                };
+                let mut r = Record::new(input, Status::Failed);
+                r.error = Some("internal error while converting; please report this file".into());
+                r.stage = Some(Stage::Decode);
+                on_progress(&r);
+                Pending::Ready(r)
+            },
+            &mut |_| {},
+            &mut |p| {
+                let record = match p {
+                    Pending::Ready(r) => r.clone(),
+                    Pending::Committing(rx) => rx.recv().unwrap_or_else(|_| {
+                        let mut r = Record::new(Path::new(""), Status::Failed);
+                        r.error = Some("internal error while committing; please report it".into());
+                        r
+                    }),
+                };
+                on_record(&record);
+                records.push(record);
+            },
+        );
+    });
+    records
 }
 
 /// Counts of a run's outcomes.

@@ -18,6 +18,10 @@
 //! - Memory is bounded by one packet's worth of audio, whatever the file's length; when asked to
 //!   decode on worker threads ([`Decoder::decode_ahead`]), by two segments of a few seconds per
 //!   worker, and the output is bit for bit what one thread gives.
+//! - Opus is always decoded in segments of a few seconds (on one worker unless asked for more),
+//!   so its output is a function of the file alone, whatever the threads; a segment starts anew
+//!   only after half a second of CELT-only packets, and the output stays within 90 dB SNR of one
+//!   decoder going through the file (148 dB and more on every file tested; see `decode/ahead.rs`).
 //!
 //! Codecs are symphonia's, except MP3 (`mp3`: nanomp3, faster), Opus (`opus`) and AMR (`amr`),
 //! which symphonia does not decode. Those adapters are crate-private: their signatures are
@@ -166,6 +170,9 @@ pub struct Decoder {
     params: AudioCodecParameters,
     /// Workers decoding segments of the track ahead of the caller, if asked for.
     ahead: Option<ahead::Ahead>,
+    /// For a codec decoded in segments whatever the threads (Opus, see `decode/ahead.rs`): the
+    /// workers to start at the first chunk; `None` once started, or to decode on one decoder.
+    segment_threads: Option<usize>,
     track_id: u32,
     info: SourceInfo,
     /// Whether an early end of stream is normal for this container (Ogg, WebM/MKV streams that
@@ -538,6 +545,7 @@ impl Decoder {
             decoder,
             params,
             ahead: None,
+            segment_threads: Some(1),
             track_id: track.id,
             info: SourceInfo {
                 format,
@@ -563,8 +571,32 @@ impl Decoder {
     /// Decodes the rest of the file on `threads` worker threads (see `decode/ahead.rs`), when the codec
     /// allows it with exactly the output of one thread and `threads` is 2 or more. Only before
     /// the first chunk; returns whether the workers run.
+    /// Opus is always decoded in segments (on one worker unless asked for more, see
+    /// `decode/ahead.rs`): for it this sets the workers, and says whether segments will be used.
     pub fn decode_ahead(&mut self, threads: usize) -> bool {
+        if self.always_segmented().is_some() {
+            if let Some(n) = &mut self.segment_threads {
+                *n = threads.max(1);
+                return true;
+            }
+            return false;
+        }
         self.decode_ahead_in(threads, ahead::SEGMENT_FRAMES)
+    }
+
+    /// Decodes a codec that is otherwise decoded in segments (Opus) on one decoder from start
+    /// to end: the reference the segments are tested against. Only before the first chunk.
+    #[doc(hidden)]
+    pub fn decode_sequentially(&mut self) {
+        self.segment_threads = None;
+    }
+
+    /// The warm-up and segment length if this track's codec is decoded in segments whatever
+    /// the threads.
+    fn always_segmented(&self) -> Option<(ahead::WarmUp, u64)> {
+        let head = self.params.extra_data.as_deref().and_then(|d| opus::OpusHead::parse(d).ok());
+        let (pre_skip, streams) = head.map_or((0, 1), |h| (u64::from(h.pre_skip), h.stream_count));
+        ahead::always_segmented(&self.info.codec, pre_skip, streams)
     }
 
     /// [`Decoder::decode_ahead`] with segments of `segment_frames` source frames (a segment
@@ -632,6 +664,22 @@ impl Decoder {
 
     /// Decodes the next chunk; `None` at the end of the stream.
     pub fn next_chunk(&mut self) -> Result<Option<Chunk<'_>>> {
+        if let Some(threads) = self.segment_threads.take()
+            && self.ahead.is_none()
+            && self.stats.packets == 0
+            && self.idle_packets == 0
+            && let Some((warm_up, segment_frames)) = self.always_segmented()
+            && let Some(registered) = registries().1.get_audio_decoder(self.params.codec)
+        {
+            self.ahead = ahead::Ahead::start(
+                threads,
+                registered.factory,
+                &self.params,
+                self.track_id,
+                warm_up,
+                segment_frames,
+            );
+        }
         loop {
             if self.finished {
                 return Ok(None);
