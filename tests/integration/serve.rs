@@ -160,7 +160,7 @@ fn post_file(s: &Server, path: &str, file: &Path) -> Resp {
 /// Everything left in the server's TMPDIR, waiting (bounded) for requests that are ending.
 fn leftovers(s: &Server) -> Vec<PathBuf> {
     let mut left = Vec::new();
-    for _ in 0..200 {
+    for _ in 0..600 {
         left = fs::read_dir(s.tmp.path()).unwrap().flatten().map(|e| e.path()).collect();
         if left.is_empty() {
             break;
