@@ -222,3 +222,58 @@ fn manifest_loudness_fix_gives_the_exact_command() {
     let want = format!("`promptwav convert {} -o DIR --loudness -19`", input.display());
     assert!(text.contains(&want), "{want} in {text}");
 }
+
+/// One definition of clipping: runs of `clip_run` full-scale samples in the source, counted the
+/// same by convert (its record, with or without finishing) and check.
+#[test]
+fn convert_and_check_count_the_same_clipping_in_the_source() {
+    let dir = tempdir();
+    let input = dir.path().join("hot.wav");
+    // A stereo tone driven past full scale (flat tops), the right channel hotter than the left,
+    // and a few single full-scale samples that are no run.
+    let n = 48000;
+    let mut samples = Vec::with_capacity(2 * n);
+    for i in 0..n {
+        let s = (2.0 * std::f64::consts::PI * 200.0 * i as f64 / 48000.0).sin() as f32;
+        let left = if i % 5000 == 0 { 1.0 } else { s * 0.9 };
+        samples.push(left);
+        samples.push((s * 1.6).clamp(-1.0, 1.0));
+    }
+    write_wav(&input, 48000, 2, &samples);
+
+    let res = promptwav().args(["check", "--json"]).arg(&input).output().unwrap();
+    let report = json_lines(&res.stdout).remove(0);
+    let problems = report["problems"].as_array().unwrap();
+    let clipping = problems.iter().find(|p| p["code"] == "clipping").unwrap_or_else(|| {
+        panic!("{report}");
+    });
+    let message = clipping["message"].as_str().unwrap().to_string();
+
+    for args in [&[][..], &["--loudness", "-16"][..]] {
+        let out = dir.path().join("out");
+        let res = promptwav()
+            .args(["convert", "--json", "--force"])
+            .args(args)
+            .arg(&input)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+        let r = json_lines(&res.stdout).remove(0);
+        let (samples, runs) =
+            (r["clipped_samples"].as_u64().unwrap(), r["clip_runs"].as_u64().unwrap());
+        assert!(runs > 0 && samples >= 3 * runs, "{r}");
+        assert!(
+            message.contains(&format!("{runs} run(s) of 3+"))
+                && message.contains(&format!("({samples} samples)")),
+            "{args:?}: convert {runs} runs, {samples} samples; check: {message}"
+        );
+        let warnings = r["warnings"].to_string();
+        assert!(
+            warnings.contains(&format!("{samples} sample(s) clipped at full scale in the source"))
+                && warnings.contains(&format!("{runs} run(s)")),
+            "{args:?}: {warnings}"
+        );
+    }
+}
