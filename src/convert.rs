@@ -36,7 +36,7 @@ use crate::decode::{DecodeStats, Decoder, SourceInfo};
 use crate::encode::{self, G711, Quantizer, WavWriter};
 use crate::error::{Error, ErrorKind, Facts, Result, Stage, io_reason};
 use crate::finish::{self, FinishOptions, FinishReport, Plan, Step};
-use crate::mix::{self, ChannelStats, Downmix, Invalid};
+use crate::mix::{self, ChannelStats, ClipCounter, Clipping, Downmix, Invalid};
 use crate::output::{PrivateDir, TempFile};
 use crate::profile::{Codec, Profile, human_duration};
 use crate::resample::{Resampler, UnsupportedRate, output_len};
@@ -50,8 +50,16 @@ pub struct Converted {
     pub source_frames: u64,
     /// Frames written at the target rate.
     pub output_frames: u64,
-    /// Samples clipped at the 16-bit conversion.
+    /// Samples clipped in the source: in runs of the profile's `content.clip_run` or more
+    /// full-scale samples, counted per channel before mixing ([`mix::ClipCounter`], the count
+    /// `check` gives the same file), whatever finishing then does to the level.
     pub clipped_samples: u64,
+    /// Those runs.
+    pub clip_runs: u64,
+    /// Samples clipped at the 16-bit conversion of the output (values past full scale after
+    /// mixing, resampling and finishing): a separate fact, 0 when finishing keeps the peaks
+    /// under its ceiling.
+    pub output_clipped_samples: u64,
     /// Things a person may want to know, that did not stop the conversion.
     pub warnings: Vec<String>,
     /// What finishing measured and did, when it ran.
@@ -446,7 +454,7 @@ pub fn convert_via(
     let limits = Limits::new(profile, law);
     if let Some(finish) = settings.finish.filter(|f| f.is_active()) {
         finish.validate().map_err(|e| Error::new(input, Stage::Options, e.to_string()))?;
-        let source = Source::open(input, profile.sample_rate, settings.cancel)?;
+        let source = Source::open(input, profile, settings.cancel)?;
         let facts = facts_of(&source.info);
         return convert_finished(source, dest, work_dir, profile, settings, finish, &limits)
             .map_err(|e| e.with_facts(|| facts));
@@ -510,19 +518,22 @@ fn convert_streamed(
     let cancelled = || settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
 
     let law = limits.law;
-    let (stats, output_frames, clipped, invalid) =
+    let clips = source_clip_counter(&source, profile.content.clip_run);
+    let (stats, output_frames, output_clipped, invalid, clipping) =
         with_resampler(source_rate, target_rate, |resampler| {
             let writer =
                 WavWriter::new(tmp.file(), target_rate, law).map_err(|e| write_err(dest, e))?;
             let encoder = Encoder::new(writer, limits);
+            let mix = (downmix, clips);
             if settings.two_threads {
-                run_pipelined(decoder, resampler, encoder, &cancelled, input, dest, downmix)
+                run_pipelined(decoder, resampler, encoder, &cancelled, input, dest, mix)
             } else {
-                run_inline(decoder, resampler, encoder, &cancelled, input, dest, downmix)
+                run_inline(decoder, resampler, encoder, &cancelled, input, dest, mix)
             }
         })
         .map_err(|e| unsupported_rate(input, e))??;
-    let written = Written { source, stats, invalid, frames: output_frames, clipped };
+    let written =
+        Written { source, stats, invalid, frames: output_frames, output_clipped, clipping };
     end_conversion(
         tmp,
         written,
@@ -588,6 +599,8 @@ struct Source<'a> {
     channels: ChannelStats,
     /// Invalid samples of the first decode.
     invalid: Invalid,
+    /// Clipping in the source, counted in the first decode.
+    clips: ClipCounter,
     /// The whole signal, when it fit.
     cache: Option<Vec<f32>>,
     /// Whether the signal may fit: false once it did not.
@@ -596,17 +609,23 @@ struct Source<'a> {
 }
 
 impl<'a> Source<'a> {
-    fn open(input: &'a Path, rate: u32, cancel: Option<&'a AtomicBool>) -> Result<Source<'a>> {
+    fn open(
+        input: &'a Path,
+        profile: &Profile,
+        cancel: Option<&'a AtomicBool>,
+    ) -> Result<Source<'a>> {
         let decoder = Decoder::open(input)?;
+        let clip_run = profile.content.clip_run;
         Ok(Source {
             input,
-            rate,
+            rate: profile.sample_rate,
             downmix: Downmix::Standard,
             cancel,
             info: decoder.info().clone(),
             stats: None,
             channels: ChannelStats::default(),
             invalid: Invalid::default(),
+            clips: source_clip_counter(decoder.info(), clip_run),
             cache: None,
             cacheable: true,
             decoder: Some(decoder),
@@ -652,6 +671,7 @@ impl<'a> Source<'a> {
         };
         let mut channels = ChannelStats::default();
         let mut invalid = Invalid::default();
+        let mut clips = self.clips.clone();
         let (input, downmix, rate) = (self.input, self.downmix, self.rate);
         with_resampler(source_rate, rate, |resampler| {
             let mut mono = Vec::new();
@@ -674,6 +694,7 @@ impl<'a> Source<'a> {
                 }
                 if first {
                     channels.push(chunk.planes, chunk.frames);
+                    clips.push_planar(chunk.planes, chunk.frames);
                 }
                 mono.clear();
                 mix::to_mono_as(
@@ -697,6 +718,7 @@ impl<'a> Source<'a> {
             self.stats = Some(decoder.stats().clone());
             self.channels = channels;
             self.invalid = invalid;
+            self.clips = clips;
         }
         self.cacheable = cache.is_some();
         self.cache = cache;
@@ -766,7 +788,7 @@ pub fn measure_loudness(
     finish: &FinishOptions,
     cancel: Option<&AtomicBool>,
 ) -> Result<Option<f64>> {
-    let mut source = Source::open(input, profile.sample_rate, cancel)?;
+    let mut source = Source::open(input, profile, cancel)?;
     let (m, _, _) = measure(&mut source, finish, profile)?;
     Ok(m.loudness.lufs)
 }
@@ -954,7 +976,8 @@ fn convert_finished(
         stats: source.stats.clone().unwrap_or_default(),
         invalid: std::mem::take(&mut source.invalid),
         frames: outcome.frames,
-        clipped: outcome.clipped,
+        output_clipped: outcome.clipped,
+        clipping: source.clips.clipping(),
     };
     end_conversion(tmp, written, warnings, Some(report), input, dest, settings, limits)
 }
@@ -969,8 +992,10 @@ struct Written {
     invalid: Invalid,
     /// Frames written.
     frames: u64,
-    /// Samples clipped at the 16-bit conversion.
-    clipped: u64,
+    /// Output samples clipped at the 16-bit conversion.
+    output_clipped: u64,
+    /// The source's clipping (the definition `check` uses).
+    clipping: Clipping,
 }
 
 /// The ending both paths share, once the temporary file is complete: the warnings of the
@@ -988,7 +1013,7 @@ fn end_conversion(
     settings: &Settings<'_>,
     limits: &Limits<'_>,
 ) -> Result<Converted> {
-    let Written { source, stats, invalid, frames, clipped } = written;
+    let Written { source, stats, invalid, frames, output_clipped, clipping } = written;
     if let Some(w) = extension_mismatch(input, &source.format) {
         warnings.insert(0, w);
     }
@@ -998,9 +1023,7 @@ fn end_conversion(
         warnings
             .push(format!("{} damaged packet(s) of {} skipped", stats.bad_packets, stats.packets));
     }
-    if clipped > 0 {
-        warnings.push(format!("{clipped} sample(s) clipped at full scale"));
-    }
+    warnings.extend(clipping_warnings(&clipping, output_clipped, limits.profile));
     if settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
         return Err(Error::new(input, Stage::Cancel, "interrupted"));
     }
@@ -1010,15 +1033,36 @@ fn end_conversion(
         source,
         source_frames: stats.frames,
         output_frames: frames,
-        clipped_samples: clipped,
+        clipped_samples: clipping.samples,
+        clip_runs: clipping.runs,
+        output_clipped_samples: output_clipped,
         warnings,
         finish,
     })
 }
 
-/// What the pipeline hands back: decoding statistics, frames written, samples clipped, invalid
-/// samples met.
-type Outcome = (DecodeStats, u64, u64, Invalid);
+/// What the pipeline hands back: decoding statistics, frames written, output samples clipped at
+/// the 16-bit conversion, invalid samples met, clipping in the source.
+type Outcome = (DecodeStats, u64, u64, Invalid, Clipping);
+
+/// A counter of the source's clipping (the definition `check` uses): runs of `clip_run`
+/// samples at the source's full scale.
+fn source_clip_counter(info: &SourceInfo, clip_run: u32) -> ClipCounter {
+    ClipCounter::new(clip_run, mix::full_scale(&info.codec, info.bits_per_sample))
+}
+
+/// The warnings of a conversion's clipping: the source's (whatever finishing did to the level),
+/// and the output's own when the source had none (mixing or resampling went past full scale).
+fn clipping_warnings(source: &Clipping, output_clipped: u64, profile: &Profile) -> Vec<String> {
+    let mut warnings: Vec<String> = source.warning(profile.content.clip_run).into_iter().collect();
+    if source.runs == 0 && output_clipped > 0 {
+        warnings.push(format!(
+            "{output_clipped} output sample(s) clipped at the 16-bit conversion (the source is \
+             not clipped): lower the level, for example with --loudness -16"
+        ));
+    }
+    warnings
+}
 
 /// Resampled samples are handed to the encoder in batches of this many (64 KB of output).
 const WRITE_BATCH: usize = 32 * 1024;
@@ -1087,7 +1131,7 @@ fn run_inline<W: std::io::Write + std::io::Seek>(
     cancelled: &dyn Fn() -> bool,
     input: &Path,
     dest: &Path,
-    downmix: Downmix,
+    (downmix, mut clips): (Downmix, ClipCounter),
 ) -> Result<Outcome> {
     let (mut mono, mut resampled) = (Vec::new(), Vec::new());
     let mut invalid = Invalid::default();
@@ -1097,6 +1141,7 @@ fn run_inline<W: std::io::Write + std::io::Seek>(
         }
         mono.clear();
         let (planes, speakers, frames) = (chunk.planes, chunk.speakers, chunk.frames);
+        clips.push_planar(planes, frames);
         mix::to_mono_as(planes, speakers, frames, downmix, &mut mono, &mut invalid);
         resampler.push(&mono, &mut resampled);
         if resampled.len() >= WRITE_BATCH {
@@ -1107,7 +1152,7 @@ fn run_inline<W: std::io::Write + std::io::Seek>(
     resampler.finish(&mut resampled);
     encoder.write(&resampled, dest)?;
     let (frames, clipped) = encoder.finish(dest)?;
-    Ok((decoder.stats().clone(), frames, clipped, invalid))
+    Ok((decoder.stats().clone(), frames, clipped, invalid, clips.clipping()))
 }
 
 /// A pipeline of threads joined by bounded channels that pass buffers back and forth (nothing
@@ -1121,7 +1166,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
     cancelled: &(dyn Fn() -> bool + Sync),
     input: &Path,
     dest: &Path,
-    downmix: Downmix,
+    (downmix, mut clips): (Downmix, ClipCounter),
 ) -> Result<Outcome> {
     let separate_writer = cheap_to_decode(decoder.info());
     decoder.decode_ahead(DECODE_THREADS);
@@ -1146,6 +1191,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
                     Ok(Some(chunk)) => {
                         let (planes, speakers, frames) =
                             (chunk.planes, chunk.speakers, chunk.frames);
+                        clips.push_planar(planes, frames);
                         mix::to_mono_as(planes, speakers, frames, downmix, &mut mono, &mut invalid);
                         if mono.len() < DECODE_BATCH {
                             continue;
@@ -1174,7 +1220,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
                     break;
                 }
             }
-            (decoder.stats().clone(), invalid)
+            (decoder.stats().clone(), invalid, clips.clipping())
         });
         // Quantizing and writing get a thread of their own only when decoding is cheap; after
         // a costly decoder (MP3, FLAC, Vorbis, Opus) a third busy thread on two cores would only
@@ -1246,7 +1292,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
             }
         }
         drop(out_tx);
-        let (stats, invalid) = decoding.join().map_err(|_| internal())?;
+        let (stats, invalid, clipping) = decoding.join().map_err(|_| internal())?;
         let written = match writing {
             Some(handle) => handle.join().map_err(|_| internal())?,
             None => match inline.take() {
@@ -1256,7 +1302,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
         };
         result?;
         let (frames, clipped) = written?;
-        Ok((stats, frames, clipped, invalid))
+        Ok((stats, frames, clipped, invalid, clipping))
     })
 }
 

@@ -903,7 +903,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut reports = check::run(&inputs, &opts, &mut |r| match &manifest {
         Some(m) => {
             let mut r = r.clone();
-            m.apply(&mut r, strict);
+            m.apply(&mut r, &opts.profile, strict);
             print(&r);
         }
         None => print(r),
@@ -914,7 +914,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     reports.extend(shard_skips);
     if let Some(m) = &manifest {
         for r in &mut reports {
-            m.apply(r, strict);
+            m.apply(r, &opts.profile, strict);
         }
         let missing = m.missing(&reports);
         for r in &missing {

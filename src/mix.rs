@@ -17,6 +17,11 @@
 //!   the live channel at full level (the average would be 6 dB quieter), and an anti-phase pair
 //!   (correlation at or below [`ANTI_PHASE_CORRELATION`], L ≈ -R) from its louder channel (the
 //!   average would cancel it). Both say so in a warning.
+//! - Clipping is counted here, on the source's channels before mixing, by one definition that
+//!   `convert` and `check` share ([`ClipCounter`]): a run of at least `clip_run` consecutive
+//!   samples of one channel at or near full scale ([`full_scale`]), of one sign. "Near" is
+//!   within the codec's last step either side of 1.0: a float source's overs (1.5, +6 dBFS)
+//!   are not clipping (nothing was cut off; finishing brings them down intact).
 
 /// The role of a channel in the downmix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,9 +316,162 @@ fn mix_into(planes: &[Vec<f32>], speakers: &[Speaker], frames: usize, out: &mut 
     }
 }
 
+/// Full scale for 16-bit samples, and for float or lossy sources (decoded to 16-bit precision
+/// or finer): 32767 counts, 32766 does not.
+pub const FULL_SCALE_16: f32 = 1.0 - 1.5 / 32768.0;
+
+/// Full scale of G.711 u-law: its largest value, 32124 of 32768.
+pub const FULL_SCALE_MULAW: f32 = (32124.0 - 0.5) / 32768.0;
+
+/// Full scale of G.711 A-law: its largest value, 32256 of 32768.
+pub const FULL_SCALE_ALAW: f32 = (32256.0 - 0.5) / 32768.0;
+
+/// Full scale of integer samples of `bits` bits (8 to 32): the largest value counts, the one
+/// below it does not.
+pub fn full_scale_int(bits: u32) -> f32 {
+    let step = 2f32.powi(bits.clamp(8, 32) as i32 - 1);
+    1.0 - 1.5 / step
+}
+
+/// The magnitude from which a source sample counts as full scale, by its codec (as the decoder
+/// and `check` name it: `pcm_s24le`, `pcm_mulaw`, `flac`, ...) and bit depth.
+pub fn full_scale(codec: &str, bits: Option<u32>) -> f32 {
+    match (codec, bits) {
+        ("pcm_mulaw", _) => FULL_SCALE_MULAW,
+        ("pcm_alaw", _) => FULL_SCALE_ALAW,
+        (c, _) if c.starts_with("pcm_f") => FULL_SCALE_16,
+        (c, Some(bits)) if c.starts_with("pcm_") || c == "flac" || c == "alac" => {
+            full_scale_int(bits)
+        }
+        _ => FULL_SCALE_16,
+    }
+}
+
+/// Clipping found in a source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Clipping {
+    /// Runs of at least `clip_run` consecutive full-scale samples (per channel, one sign).
+    pub runs: u64,
+    /// The samples in those runs.
+    pub samples: u64,
+    /// The frame where the first run starts.
+    pub first_frame: Option<u64>,
+}
+
+impl Clipping {
+    /// A warning for people when there is any: the samples first (a number a script can take),
+    /// then the runs.
+    pub fn warning(&self, clip_run: u32) -> Option<String> {
+        (self.runs > 0).then(|| {
+            format!(
+                "{} sample(s) clipped at full scale in the source: {} run(s) of {}+ full-scale \
+                 samples; converting does not undo clipping",
+                self.samples, self.runs, clip_run
+            )
+        })
+    }
+}
+
+/// Counts clipping in a source, channel by channel: the one definition `convert` and `check`
+/// share. A sample is at full scale when its magnitude is within `1 - full_scale` of 1.0
+/// (either side); one that is not a finite number is not (it is taken as silence).
+#[derive(Debug, Clone)]
+pub struct ClipCounter {
+    full_scale: f32,
+    clip_run: u64,
+    /// Per channel: the current run of full-scale samples and its sign.
+    runs: Vec<(u64, bool)>,
+    frames: u64,
+    found: Clipping,
+}
+
+impl ClipCounter {
+    /// A counter where `clip_run` samples (at least 1) at or beyond `full_scale` make a run.
+    pub fn new(clip_run: u32, full_scale: f32) -> ClipCounter {
+        ClipCounter {
+            full_scale,
+            clip_run: u64::from(clip_run.max(1)),
+            runs: Vec::new(),
+            frames: 0,
+            found: Clipping::default(),
+        }
+    }
+
+    fn sample(&mut self, c: usize, x: f32, frame: u64) {
+        if self.runs.len() <= c {
+            self.runs.resize(c + 1, (0, false));
+        }
+        let (run, positive) = &mut self.runs[c];
+        let a = x.abs();
+        if a >= self.full_scale && a <= 2.0 - self.full_scale {
+            let pos = x > 0.0;
+            if *run > 0 && *positive != pos {
+                *run = 0;
+            }
+            *positive = pos;
+            *run += 1;
+            if *run == self.clip_run {
+                self.found.runs += 1;
+                self.found.samples += self.clip_run;
+                // Planar chunks go channel by channel: the earliest run wins, whichever
+                // channel it is in.
+                let start = frame + 1 - self.clip_run;
+                self.found.first_frame =
+                    Some(self.found.first_frame.map_or(start, |first| first.min(start)));
+            } else if *run > self.clip_run {
+                self.found.samples += 1;
+            }
+        } else {
+            *run = 0;
+        }
+    }
+
+    /// Adds one frame (one sample per channel).
+    pub fn push_frame(&mut self, frame: &[f32]) {
+        let index = self.frames;
+        for (c, &x) in frame.iter().enumerate() {
+            self.sample(c, x, index);
+        }
+        self.frames += 1;
+    }
+
+    /// Adds planar frames: one slice per channel, each at least `frames` long.
+    pub fn push_planar(&mut self, planes: &[Vec<f32>], frames: usize) {
+        let start = self.frames;
+        for (c, plane) in planes.iter().enumerate() {
+            for (i, &x) in plane.iter().take(frames).enumerate() {
+                self.sample(c, x, start + i as u64);
+            }
+        }
+        self.frames += frames as u64;
+    }
+
+    /// What was found so far.
+    pub fn clipping(&self) -> Clipping {
+        self.found
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clipping_is_counted_the_same_planar_or_by_frame() {
+        let left = vec![0.0, 1.0, 1.0, 1.0, 1.0, 0.0, -1.0, -1.0, 1.0, 0.5];
+        let right = vec![1.0, 1.0, 1.0, 0.0, f32::INFINITY, f32::NAN, -1.0, -1.0, -1.0, 1.5];
+        let mut planar = ClipCounter::new(3, FULL_SCALE_16);
+        planar.push_planar(&[left[..4].to_vec(), right[..4].to_vec()], 4);
+        planar.push_planar(&[left[4..].to_vec(), right[4..].to_vec()], 6);
+        let mut frames = ClipCounter::new(3, FULL_SCALE_16);
+        for (l, r) in left.iter().zip(&right) {
+            frames.push_frame(&[*l, *r]);
+        }
+        // Left: 1..=4 (4 samples); right: 0..=2 (3) and 6..=8 (3); -1,-1 then +1 is no run.
+        let want = Clipping { runs: 3, samples: 10, first_frame: Some(0) };
+        assert_eq!(planar.clipping(), want);
+        assert_eq!(frames.clipping(), want);
+    }
 
     #[test]
     fn stereo_is_the_average() {

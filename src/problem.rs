@@ -167,13 +167,13 @@ codes! {
         "`promptwav convert FILE -o DIR` takes the live channel at full level (the default; not with `--plain-downmix`).";
     DcOffset = "dc-offset", Warning,
         "A channel's mean is more than 1% of full scale away from zero.",
-        "Remove the DC offset in an audio editor (high-pass filter).";
+        "`promptwav convert FILE -o DIR --remove-dc` (a high-pass filter below 20 Hz).";
     LeadingSilence = "leading-silence", Warning,
         "More than 1 s of silence before the first sound: callers hear dead air.",
-        "Trim the start in an audio editor.";
+        "`promptwav convert FILE -o DIR --trim-silence` trims it.";
     TrailingSilence = "trailing-silence", Warning,
         "More than 1 s of silence after the last sound.",
-        "Trim the end in an audio editor.";
+        "`promptwav convert FILE -o DIR --trim-silence` trims it.";
     Duration = "duration", Error,
         "The duration is outside the profile's limits.",
         "Shorten (or lengthen) the prompt.";

@@ -24,7 +24,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use promptwav::check::{Code, Facts, Problem, Report, Severity};
+use promptwav::check::{self, Code, Facts, Problem, Report, Severity};
+use promptwav::profile::Profile;
 use serde::Deserialize;
 
 /// A manifest file.
@@ -102,7 +103,7 @@ impl Manifest {
     }
 
     /// Adds the manifest's findings to a file's report, and recomputes whether it passes.
-    pub fn apply(&self, r: &mut Report, strict: bool) {
+    pub fn apply(&self, r: &mut Report, profile: &Profile, strict: bool) {
         if r.skipped.is_some() {
             return;
         }
@@ -154,11 +155,19 @@ impl Manifest {
                     };
                     if let Some(message) = problem {
                         let target = (lo + hi) / 2.0;
-                        r.problems.push(Problem::new(
-                            Code::ManifestLoudness,
-                            message,
-                            format!("promptwav convert FILE -o DIR --loudness {target}"),
-                        ));
+                        let fix = if check::convert_reads(r) {
+                            check::convert_command(
+                                &r.path,
+                                profile,
+                                &format!("--loudness {target}"),
+                            )
+                        } else {
+                            format!(
+                                "make a readable copy first (see the other fixes), then convert \
+                                 it with --loudness {target}"
+                            )
+                        };
+                        r.problems.push(Problem::new(Code::ManifestLoudness, message, fix));
                     }
                 }
             }

@@ -147,8 +147,15 @@ pub struct Record {
     pub source_channels: Option<u16>,
     /// The source's duration in seconds.
     pub duration_s: Option<f64>,
-    /// Samples clipped at full scale in the output.
+    /// Samples clipped in the source: in runs of the profile's `content.clip_run` or more
+    /// full-scale samples (the count `check` gives the source), whatever finishing did to the
+    /// level.
     pub clipped_samples: Option<u64>,
+    /// Those runs.
+    pub clip_runs: Option<u64>,
+    /// Output samples clipped at the 16-bit conversion (past full scale after mixing,
+    /// resampling and finishing).
+    pub output_clipped_samples: Option<u64>,
     /// Things worth knowing that did not stop the conversion.
     pub warnings: Vec<String>,
     /// Finishing only: integrated loudness before (LUFS), at the output rate.
@@ -199,6 +206,8 @@ impl Record {
             source_channels: None,
             duration_s: None,
             clipped_samples: None,
+            clip_runs: None,
+            output_clipped_samples: None,
             warnings: Vec::new(),
             loudness_before: None,
             true_peak_before: None,
@@ -240,6 +249,8 @@ impl Record {
         self.source_channels = Some(c.source.channels);
         self.duration_s = Some((c.duration_s() * 1000.0).round() / 1000.0);
         self.clipped_samples = Some(c.clipped_samples);
+        self.clip_runs = Some(c.clip_runs);
+        self.output_clipped_samples = Some(c.output_clipped_samples);
         self.warnings = c.warnings.clone();
         if let Some(f) = &c.finish {
             let r = |v: f64, places: i32| {

@@ -1,9 +1,13 @@
-//! Content analysis: loudness and true peak (EBU R128 by the `ebur128` crate), silence, clipping,
+//! Content analysis: loudness and true peak (EBU R128 by the `ebur128` crate), silence, clipping
 //! DC offset, leading and trailing silence; streamed, so memory does not grow with the length.
 //!
 //! The samples come from the WAV data chunk read directly ([`analyze_wav`]: integer PCM, float,
 //! G.711, as much as the file really holds, whatever its header claims) or from the decoder for
 //! any other codec or container ([`analyze_decoded`]).
+//!
+//! Clipping is counted by the definition `convert` uses on the same source
+//! ([`crate::mix::ClipCounter`], full scale by [`crate::mix::full_scale`]), so both give the
+//! same count.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -14,7 +18,7 @@ use ebur128::{EbuR128, Mode};
 use super::riff::{Data, Fmt};
 use crate::decode::Decoder;
 use crate::encode::{alaw_to_linear, mulaw_to_linear};
-use crate::mix::ChannelStats;
+use crate::mix::{self, ChannelStats, ClipCounter, FULL_SCALE_16};
 use crate::profile::ContentRules;
 
 /// What the analysis measured.
@@ -76,18 +80,13 @@ pub struct Analyzer {
     rate: u32,
     ebu: Option<EbuR128>,
     silence: f32,
-    full_scale: f32,
-    clip_run: u64,
     frames: u64,
     peak: f32,
     first_loud: Option<u64>,
     last_loud: Option<u64>,
     sums: Vec<f64>,
-    /// Per channel: the current run of full-scale samples and its sign.
-    runs: Vec<(u64, bool)>,
-    clip_runs: u64,
-    clipped_samples: u64,
-    first_clip: Option<u64>,
+    /// Clipping, by the definition convert shares.
+    clips: ClipCounter,
     /// Stereo only: the channels' energies and correlation.
     stereo: Option<ChannelStats>,
     scratch: Vec<f32>,
@@ -106,17 +105,12 @@ impl Analyzer {
             rate,
             ebu,
             silence: 10f64.powf(rules.silence_dbfs / 20.0) as f32,
-            full_scale,
-            clip_run: u64::from(rules.clip_run.max(1)),
             frames: 0,
             peak: 0.0,
             first_loud: None,
             last_loud: None,
             sums: vec![0.0; channels],
-            runs: vec![(0, false); channels],
-            clip_runs: 0,
-            clipped_samples: 0,
-            first_clip: None,
+            clips: ClipCounter::new(rules.clip_run, full_scale),
             stereo: (channels == 2).then(ChannelStats::default),
             scratch: Vec::new(),
         }
@@ -135,6 +129,7 @@ impl Analyzer {
             stereo.push_interleaved_stereo(samples);
         }
         for frame in samples.chunks_exact(self.channels) {
+            self.clips.push_frame(frame);
             let index = self.frames;
             let mut loud = false;
             for (c, &x) in frame.iter().enumerate() {
@@ -147,26 +142,6 @@ impl Analyzer {
                     loud = true;
                 }
                 self.sums[c] += f64::from(x);
-                let (run, positive) = &mut self.runs[c];
-                if a >= self.full_scale {
-                    let pos = x > 0.0;
-                    if *run > 0 && *positive != pos {
-                        *run = 0;
-                    }
-                    *positive = pos;
-                    *run += 1;
-                    if *run == self.clip_run {
-                        self.clip_runs += 1;
-                        self.clipped_samples += self.clip_run;
-                        if self.first_clip.is_none() {
-                            self.first_clip = Some(index + 1 - self.clip_run);
-                        }
-                    } else if *run > self.clip_run {
-                        self.clipped_samples += 1;
-                    }
-                } else {
-                    *run = 0;
-                }
             }
             if loud {
                 if self.first_loud.is_none() {
@@ -194,6 +169,7 @@ impl Analyzer {
 
     /// The measurements.
     pub fn finish(self) -> Content {
+        let clipping = self.clips.clipping();
         let (loudness_lufs, true_peak_dbtp) = match &self.ebu {
             Some(ebu) => {
                 let lufs = ebu.loudness_global().ok().filter(|l| l.is_finite());
@@ -222,9 +198,9 @@ impl Analyzer {
             first_loud: self.first_loud,
             last_loud: self.last_loud,
             dc_offset,
-            clip_runs: self.clip_runs,
-            clipped_samples: self.clipped_samples,
-            first_clip: self.first_clip,
+            clip_runs: clipping.runs,
+            clipped_samples: clipping.samples,
+            first_clip: clipping.first_frame,
             average_loss: self.stereo.as_ref().and_then(ChannelStats::average_loss),
         }
     }
@@ -272,13 +248,9 @@ impl Sample {
     fn full_scale(self, bits: u16) -> f32 {
         match self {
             Sample::F32 | Sample::F64 => FULL_SCALE_16,
-            // The largest G.711 values: 32124 (u-law) and 32256 (A-law) of 32768.
-            Sample::Mulaw => (32124.0 - 0.5) / 32768.0,
-            Sample::Alaw => (32256.0 - 0.5) / 32768.0,
-            _ => {
-                let step = 2f32.powi(i32::from(bits.clamp(8, 32)) - 1);
-                1.0 - 1.5 / step
-            }
+            Sample::Mulaw => mix::FULL_SCALE_MULAW,
+            Sample::Alaw => mix::FULL_SCALE_ALAW,
+            _ => mix::full_scale_int(u32::from(bits)),
         }
     }
 
@@ -297,9 +269,6 @@ impl Sample {
         }
     }
 }
-
-/// Full scale for 16-bit output and for float or decoded sources: 32767 counts, 32766 does not.
-pub const FULL_SCALE_16: f32 = 1.0 - 1.5 / 32768.0;
 
 /// Whether [`analyze_wav`] can read this format itself.
 pub fn can_read(fmt: &Fmt) -> bool {
@@ -369,7 +338,8 @@ pub fn analyze_decoded(
         match decoder.next_chunk() {
             Ok(Some(chunk)) => {
                 let a = analyzer.get_or_insert_with(|| {
-                    Analyzer::new(chunk.planes.len(), info.sample_rate, rules, FULL_SCALE_16)
+                    let full_scale = mix::full_scale(&info.codec, info.bits_per_sample);
+                    Analyzer::new(chunk.planes.len(), info.sample_rate, rules, full_scale)
                 });
                 a.push_planar(chunk.planes, chunk.frames);
             }

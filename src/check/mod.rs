@@ -11,6 +11,9 @@
 //!   written to a pipe, with its sizes unset) is read here too, to the end of the file.
 //! - Every file `convert` writes passes (no error; content warnings are possible, such as a
 //!   source that was clipped already).
+//! - A fix that can be done with promptwav is the exact command, on the file's real path
+//!   (shell-quoted) and with the flag that does it (`--remove-dc`, `--trim-silence`,
+//!   `--loudness`); it is given only when convert reads the file ([`convert_reads`]).
 //! - The codes, their default severities and fixes are one table: [`Code`] (printed by
 //!   `promptwav check --codes`, copied in the README). A profile may change a code's severity.
 //!
@@ -137,14 +140,42 @@ pub fn shell_quote(path: &str) -> String {
     }
 }
 
-/// The one-line fix "run convert" for `path`.
-fn convert_fix(path: &str, profile: &Profile) -> String {
+/// The exact convert command for `path` under `profile`, in backquotes:
+/// `` `promptwav convert [--profile NAME] PATH -o DIR[ FLAGS]` `` (the path shell-quoted, the
+/// profile named unless it is the default).
+pub fn convert_command(path: &str, profile: &Profile, flags: &str) -> String {
     let profile_arg = if profile.name == Profile::default().name {
         String::new()
     } else {
         format!("--profile {} ", profile.name)
     };
-    format!("run `promptwav convert {profile_arg}{} -o DIR`", shell_quote(path))
+    let flags = if flags.is_empty() { String::new() } else { format!(" {flags}") };
+    format!("`promptwav convert {profile_arg}{} -o DIR{flags}`", shell_quote(path))
+}
+
+/// The one-line fix "run convert" for `path`.
+fn convert_fix(path: &str, profile: &Profile) -> String {
+    format!("run {}", convert_command(path, profile, ""))
+}
+
+/// Whether `convert` can read the file `report` is about, judged from what `check` found: not
+/// when it is unreadable, cut off (`truncated-data`, `truncated-chunk`), without a format or
+/// audio (`fmt-missing`, `data-missing`, `data-size-zero`), ambiguous (`fmt-duplicate`), not
+/// decodable (`undecodable`), or no WAV and no audio promptwav decodes (`not-wav` with no
+/// format measured). Fixes suggest `promptwav convert` only where this holds.
+pub fn convert_reads(report: &Report) -> bool {
+    !report.problems.iter().any(|p| match p.code {
+        Code::Unreadable
+        | Code::TruncatedData
+        | Code::TruncatedChunk
+        | Code::FmtMissing
+        | Code::DataMissing
+        | Code::DataSizeZero
+        | Code::FmtDuplicate
+        | Code::Undecodable => true,
+        Code::NotWav => report.facts.rate.is_none(),
+        _ => false,
+    })
 }
 
 /// The problem code of a layout fault.
@@ -246,6 +277,16 @@ pub fn check_file(path: &Path, opts: &CheckOptions) -> Report {
         report.problems.extend(name::check(file_name, profile));
     }
     examine(path, profile, &fix, opts.quick, &mut report);
+    if !convert_reads(&report) {
+        // Convert refuses the file as it is: no fix may send the user to it.
+        for p in &mut report.problems {
+            if p.fix == fix {
+                p.fix = "export the file again from its source (promptwav cannot convert it as \
+                         it is)"
+                    .to_string();
+            }
+        }
+    }
     // Container and header first, then format, name, content, limits (the table's order).
     report.problems.sort_by_key(|p| Code::ALL.iter().position(|c| *c == p.code));
 
@@ -296,7 +337,6 @@ fn examine(path: &Path, profile: &Profile, fix: &str, quick: bool, report: &mut 
         examine_other(path, &head, profile, fix, report)
     };
 
-    let rules = &profile.content;
     if let Some(c) = &content {
         report.facts.duration = Some(round(c.duration_s(), 3));
         report.facts.loudness = c.loudness_lufs.map(|l| round(l, 2));
@@ -304,7 +344,7 @@ fn examine(path: &Path, profile: &Profile, fix: &str, quick: bool, report: &mut 
         // The content of a file that is no WAV is measured, not judged: it must be converted
         // anyway, and the conversion is what will be checked.
         if is_wave && !quick {
-            content_problems(c, rules, report);
+            content_problems(c, profile, report);
         }
         // The same judgement as `convert` makes of what it writes (see `Profile::duration_breach`).
         if let Some(why) = profile.duration_breach(c.duration_s()) {
@@ -320,7 +360,17 @@ fn examine(path: &Path, profile: &Profile, fix: &str, quick: bool, report: &mut 
     }
 }
 
-fn content_problems(c: &Content, rules: &crate::profile::ContentRules, report: &mut Report) {
+/// The content findings of a WAV. Their fixes name promptwav's own flags with the exact command
+/// (`--remove-dc`, `--trim-silence`) when convert reads the file, else what to do by hand.
+fn content_problems(c: &Content, profile: &Profile, report: &mut Report) {
+    let rules = &profile.content;
+    let command = |report: &Report, flag: &str, by_hand: &str| {
+        if convert_reads(report) {
+            format!("run {}", convert_command(&report.path, profile, flag))
+        } else {
+            by_hand.to_string()
+        }
+    };
     let header_says_empty = report.has(Code::DataSizeZero) || report.has(Code::DataMissing);
     if c.frames == 0 {
         if !header_says_empty {
@@ -370,7 +420,7 @@ fn content_problems(c: &Content, rules: &crate::profile::ContentRules, report: &
                 percent_for_people(c.dc_offset),
                 rules.max_dc_offset * 100.0
             ),
-            "remove it with a high-pass filter in an audio editor",
+            command(report, "--remove-dc", "remove it with a high-pass filter in an audio editor"),
         ));
     }
     let lead = c.leading_silence_s();
@@ -381,7 +431,7 @@ fn content_problems(c: &Content, rules: &crate::profile::ContentRules, report: &
                 "{lead:.2} s of silence before the first sound (over {} s)",
                 rules.max_leading_silence_s
             ),
-            "trim the start in an audio editor",
+            command(report, "--trim-silence", "trim the start in an audio editor"),
         ));
     }
     let trail = c.trailing_silence_s();
@@ -392,7 +442,7 @@ fn content_problems(c: &Content, rules: &crate::profile::ContentRules, report: &
                 "{trail:.2} s of silence after the last sound (over {} s)",
                 rules.max_trailing_silence_s
             ),
-            "trim the end in an audio editor",
+            command(report, "--trim-silence", "trim the end in an audio editor"),
         ));
     }
 }

@@ -141,3 +141,139 @@ fn a_left_only_recording_keeps_its_level_by_default() {
     assert!(text.contains("stereo-downmix"), "{text}");
     assert!(text.contains("--plain-downmix"), "the fix names the flag to avoid: {text}");
 }
+
+/// `check`'s content fixes name promptwav's own flags, with the exact command on the file's
+/// real path (shell-quoted); clipping's fix stays "record again".
+#[test]
+fn content_fixes_give_the_exact_convert_command() {
+    let dir = tempdir();
+    let folder = dir.path().join("my prompts");
+    fs::create_dir(&folder).unwrap();
+    let input = folder.join("it's late.wav");
+    // 2 s of silence, a tone riding on a DC offset (5% over the file), 2 s of silence.
+    let mut samples = vec![0.0f32; 16000];
+    samples.extend(tone(8000, 1.0, 300.0).iter().map(|s| s * 0.5 + 0.25));
+    samples.extend(vec![0.0f32; 16000]);
+    write_wav(&input, 8000, 1, &samples);
+    let res = promptwav().args(["check", "--json"]).arg(&input).output().unwrap();
+    let report = json_lines(&res.stdout).remove(0);
+    let fix = |code: &str| -> String {
+        let problems = report["problems"].as_array().unwrap();
+        let p = problems.iter().find(|p| p["code"] == code).unwrap_or_else(|| panic!("{report}"));
+        p["fix"].as_str().unwrap().to_string()
+    };
+    let quoted = format!("'{}'", input.display().to_string().replace('\'', r"'\''"));
+    let command = |flag: &str| format!("`promptwav convert {quoted} -o DIR {flag}`");
+    assert!(fix("dc-offset").contains(&command("--remove-dc")), "{}", fix("dc-offset"));
+    assert!(fix("leading-silence").contains(&command("--trim-silence")), "{report}");
+    assert!(fix("trailing-silence").contains(&command("--trim-silence")), "{report}");
+    for code in ["dc-offset", "leading-silence", "trailing-silence"] {
+        assert!(!fix(code).contains("audio editor"), "{report}");
+    }
+    // The table (`check --codes`, the README) says the same.
+    let res = promptwav().args(["check", "--codes"]).output().unwrap();
+    let codes = String::from_utf8_lossy(&res.stdout);
+    for (code, flag) in [
+        ("dc-offset", "--remove-dc"),
+        ("leading-silence", "--trim-silence"),
+        ("trailing-silence", "--trim-silence"),
+    ] {
+        let line = codes.lines().find(|l| l.starts_with(&format!("| `{code}`"))).unwrap();
+        assert!(line.contains(&format!("`promptwav convert FILE -o DIR {flag}`")), "{line}");
+    }
+    // With another profile, the command names it.
+    let res = promptwav()
+        .args(["check", "--json", "--profile", "asterisk"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    let report = json_lines(&res.stdout).remove(0).to_string();
+    assert!(report.contains("promptwav convert --profile asterisk "), "{report}");
+    // A WAV convert refuses (cut off) gets no convert command for its content.
+    let cut = folder.join("cut.wav");
+    let bytes = fs::read(&input).unwrap();
+    let mut header = bytes[..44].to_vec();
+    header.extend_from_slice(&bytes[44..bytes.len() - 8000]);
+    fs::write(&cut, header).unwrap();
+    let res = promptwav().args(["check", "--json"]).arg(&cut).output().unwrap();
+    let report = json_lines(&res.stdout).remove(0);
+    let text = report.to_string();
+    assert!(text.contains("truncated-data") && text.contains("leading-silence"), "{text}");
+    assert!(!text.contains("promptwav convert"), "{text}");
+}
+
+/// A manifest's loudness fix is the exact command on the file, with the range's middle.
+#[test]
+fn manifest_loudness_fix_gives_the_exact_command() {
+    let dir = tempdir();
+    let input = dir.path().join("welcome.wav");
+    write_wav(&input, 48000, 1, &tone(48000, 1.0, 440.0));
+    let manifest = dir.path().join("prompts.toml");
+    fs::write(&manifest, "[prompts.welcome]\nfile = \"welcome.wav\"\nloudness = [-20.0, -18.0]\n")
+        .unwrap();
+    let res = promptwav()
+        .args(["check", "--json", "--manifest"])
+        .arg(&manifest)
+        .arg(&input)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&res.stdout);
+    assert!(text.contains("manifest-loudness"), "{text}");
+    let want = format!("`promptwav convert {} -o DIR --loudness -19`", input.display());
+    assert!(text.contains(&want), "{want} in {text}");
+}
+
+/// One definition of clipping: runs of `clip_run` full-scale samples in the source, counted the
+/// same by convert (its record, with or without finishing) and check.
+#[test]
+fn convert_and_check_count_the_same_clipping_in_the_source() {
+    let dir = tempdir();
+    let input = dir.path().join("hot.wav");
+    // A stereo tone driven past full scale (flat tops), the right channel hotter than the left,
+    // and a few single full-scale samples that are no run.
+    let n = 48000;
+    let mut samples = Vec::with_capacity(2 * n);
+    for i in 0..n {
+        let s = (2.0 * std::f64::consts::PI * 200.0 * i as f64 / 48000.0).sin() as f32;
+        let left = if i % 5000 == 0 { 1.0 } else { s * 0.9 };
+        samples.push(left);
+        samples.push((s * 1.6).clamp(-1.0, 1.0));
+    }
+    write_wav(&input, 48000, 2, &samples);
+
+    let res = promptwav().args(["check", "--json"]).arg(&input).output().unwrap();
+    let report = json_lines(&res.stdout).remove(0);
+    let problems = report["problems"].as_array().unwrap();
+    let clipping = problems.iter().find(|p| p["code"] == "clipping").unwrap_or_else(|| {
+        panic!("{report}");
+    });
+    let message = clipping["message"].as_str().unwrap().to_string();
+
+    for args in [&[][..], &["--loudness", "-16"][..]] {
+        let out = dir.path().join("out");
+        let res = promptwav()
+            .args(["convert", "--json", "--force"])
+            .args(args)
+            .arg(&input)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+        let r = json_lines(&res.stdout).remove(0);
+        let (samples, runs) =
+            (r["clipped_samples"].as_u64().unwrap(), r["clip_runs"].as_u64().unwrap());
+        assert!(runs > 0 && samples >= 3 * runs, "{r}");
+        assert!(
+            message.contains(&format!("{runs} run(s) of 3+"))
+                && message.contains(&format!("({samples} samples)")),
+            "{args:?}: convert {runs} runs, {samples} samples; check: {message}"
+        );
+        let warnings = r["warnings"].to_string();
+        assert!(
+            warnings.contains(&format!("{samples} sample(s) clipped at full scale in the source"))
+                && warnings.contains(&format!("{runs} run(s)")),
+            "{args:?}: {warnings}"
+        );
+    }
+}

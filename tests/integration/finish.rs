@@ -299,7 +299,7 @@ fn loudness_reaches_the_target_under_the_ceiling_for_every_level_and_length() {
                 ));
                 assert!((l - target).abs() <= 0.5, "{}: {l} LUFS for {target}", out.display());
                 assert!(tp <= -1.0, "{}: {tp} dBTP", out.display());
-                assert_eq!(c.clipped_samples, 0);
+                assert_eq!(c.output_clipped_samples, 0);
                 assert!(first <= 2.0 && last <= 2.0, "{}: steps {first} {last}", out.display());
                 let f = c.finish.unwrap();
                 let reported = f.loudness_after.unwrap();
@@ -337,7 +337,7 @@ fn the_limiter_holds_the_ceiling_and_an_unreachable_target_is_reported() {
         assert!((l + 12.0).abs() <= 0.5, "{l}");
         assert!(tp <= -1.0, "{tp}");
         assert!(f.limiter_db < -1.0, "the limiter worked: {f:?}");
-        assert_eq!(c.clipped_samples, 0);
+        assert_eq!(c.output_clipped_samples, 0);
 
         // -6 LUFS cannot be had under -1 dBTP without distorting speech: as loud as it gets,
         // peaks still under the ceiling, and a warning.
@@ -349,7 +349,7 @@ fn the_limiter_holds_the_ceiling_and_an_unreachable_target_is_reported() {
         assert!(tp <= -1.0, "{tp}");
         assert!(l > -13.0 && l < -6.5, "{l}");
         assert!(c.warnings.iter().any(|w| w.contains("not the -6 LUFS asked")), "{:?}", c.warnings);
-        assert_eq!(c.clipped_samples, 0);
+        assert_eq!(c.output_clipped_samples, 0);
 
         // A stricter ceiling holds too.
         let out = dir.path().join(format!("ceiling-{}.wav", profile.name));
@@ -943,5 +943,5 @@ fn a_true_peak_ceiling_alone_only_limits_the_peaks() {
     assert!(f.true_peak_before.unwrap() > 0.0, "{f:?}");
     assert!(tp <= -1.0, "{tp}");
     assert!(f.limiter_db < 0.0 && l < -10.0 && l > -12.0, "{l} {f:?}");
-    assert_eq!(c.clipped_samples, 0);
+    assert_eq!(c.output_clipped_samples, 0);
 }
