@@ -459,46 +459,61 @@ pub fn convert_via(
         return convert_finished(source, dest, work_dir, profile, settings, finish, &limits)
             .map_err(|e| e.with_facts(|| facts));
     }
-    let mut decoder = Decoder::open(input)?;
+    let decoder = Decoder::open(input)?;
     let facts = facts_of(decoder.info());
-    // The smart downmix is the default: a stereo file's channels are scanned first (one more
-    // decode, stereo files only), since the choice needs the whole file.
+    // The smart downmix is the default; its choice needs the whole file (see below).
     let smart = settings.finish.is_none_or(|f| f.smart_downmix);
-    // A file the scan cannot read through is mixed by the average: the conversion then fails
-    // (or not) exactly as it would have without the scan, with its own reason.
+    // A rate the resampler cannot take gathers nothing: the conversion fails with its reason.
     let rate_ok = (crate::resample::MIN_RATE..=crate::resample::MAX_RATE)
         .contains(&decoder.info().sample_rate);
-    let downmix = if smart && rate_ok && decoder.info().channels == 2 {
-        let chosen =
-            scan_downmix(decoder, input, settings.cancel).unwrap_or((Downmix::Standard, None));
-        decoder = Decoder::open(input)?;
-        chosen
-    } else {
-        (Downmix::Standard, None)
-    };
-    convert_streamed(decoder, input, dest, work_dir, profile, settings, &limits, downmix)
-        .map_err(|e| e.with_facts(|| facts))
+    // One pass converts by the average and gathers the channels' statistics; only a file whose
+    // statistics choose another downmix (one silent channel, opposite phase: rare) is converted
+    // again, by that choice. The output is the same as deciding first, without a second decode
+    // of every stereo file.
+    let gather = smart && rate_ok && decoder.info().channels == 2;
+    let first = convert_streamed(
+        decoder,
+        input,
+        dest,
+        work_dir,
+        profile,
+        settings,
+        &limits,
+        (Downmix::Standard, None),
+        gather,
+    );
+    match first.map_err(|e| e.with_facts(|| facts.clone()))? {
+        Streamed::Done(converted) => Ok(converted),
+        Streamed::Again(choice) => {
+            let decoder = Decoder::open(input)?;
+            match convert_streamed(
+                decoder, input, dest, work_dir, profile, settings, &limits, choice, false,
+            )
+            .map_err(|e| e.with_facts(|| facts))?
+            {
+                Streamed::Done(converted) => Ok(converted),
+                Streamed::Again(_) => {
+                    Err(Error::new(input, Stage::Decode, "internal error")
+                        .of_kind(ErrorKind::Internal))
+                }
+            }
+        }
+    }
 }
 
-/// The downmix of a stereo file, from its channels over the whole file (see
-/// [`ChannelStats::decide`]), with the warning that says why when it is not the average.
-fn scan_downmix(
-    mut decoder: Decoder,
-    input: &Path,
-    cancel: Option<&AtomicBool>,
-) -> Result<(Downmix, Option<String>)> {
-    let mut channels = ChannelStats::default();
-    while let Some(chunk) = decoder.next_chunk()? {
-        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-            return Err(Error::new(input, Stage::Cancel, "interrupted"));
-        }
-        channels.push(chunk.planes, chunk.frames);
-    }
-    Ok(channels.decide())
+/// What a streamed pass ended with: the conversion, or (when it gathered the channels'
+/// statistics and they chose another downmix) the downmix to convert again with.
+// One per conversion, returned once: not worth a box.
+#[allow(clippy::large_enum_variant)]
+enum Streamed {
+    Done(Converted),
+    Again((Downmix, Option<String>)),
 }
 
 /// The path of [`convert_via`] without finishing: one pass, streamed, mixed to mono by
-/// `downmix` (with its warning).
+/// `downmix` (with its warning). With `gather`, the pass also gathers the channels' statistics,
+/// and when they choose another downmix than `downmix`, the output is dropped and that choice is
+/// returned to convert again with.
 #[allow(clippy::too_many_arguments)]
 fn convert_streamed(
     decoder: Decoder,
@@ -509,7 +524,8 @@ fn convert_streamed(
     settings: &Settings<'_>,
     limits: &Limits<'_>,
     (downmix, downmix_warning): (Downmix, Option<String>),
-) -> Result<Converted> {
+    gather: bool,
+) -> Result<Streamed> {
     limits.judge_declared(decoder.info(), input)?;
     let mut tmp = TempFile::create(work_dir).map_err(|e| write_err(dest, e))?;
     let target_rate = profile.sample_rate;
@@ -518,8 +534,11 @@ fn convert_streamed(
     let cancelled = || settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
 
     let law = limits.law;
-    let clips = source_clip_counter(&source, profile.content.clip_run);
-    let (stats, output_frames, output_clipped, invalid, clipping) =
+    let mut clips = source_clip_counter(&source, profile.content.clip_run);
+    if gather {
+        clips = clips.with_channel_stats();
+    }
+    let (stats, output_frames, output_clipped, invalid, counter) =
         with_resampler(source_rate, target_rate, |resampler| {
             let writer =
                 WavWriter::new(tmp.file(), target_rate, law).map_err(|e| write_err(dest, e))?;
@@ -532,6 +551,13 @@ fn convert_streamed(
             }
         })
         .map_err(|e| unsupported_rate(input, e))??;
+    if let Some(choice) = counter.downmix().filter(|(chosen, _)| *chosen != downmix)
+        && !settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+    {
+        // The temporary file goes with `tmp`; the caller converts again by the choice.
+        return Ok(Streamed::Again(choice));
+    }
+    let clipping = counter.clipping();
     let written =
         Written { source, stats, invalid, frames: output_frames, output_clipped, clipping };
     end_conversion(
@@ -544,6 +570,7 @@ fn convert_streamed(
         settings,
         limits,
     )
+    .map(Streamed::Done)
 }
 
 /// Gives the complete temporary file its final name, creating the folders between (never
@@ -1043,7 +1070,7 @@ fn end_conversion(
 
 /// What the pipeline hands back: decoding statistics, frames written, output samples clipped at
 /// the 16-bit conversion, invalid samples met, clipping in the source.
-type Outcome = (DecodeStats, u64, u64, Invalid, Clipping);
+type Outcome = (DecodeStats, u64, u64, Invalid, ClipCounter);
 
 /// A counter of the source's clipping (the definition `check` uses): runs of `clip_run`
 /// samples at the source's full scale.
@@ -1152,7 +1179,7 @@ fn run_inline<W: std::io::Write + std::io::Seek>(
     resampler.finish(&mut resampled);
     encoder.write(&resampled, dest)?;
     let (frames, clipped) = encoder.finish(dest)?;
-    Ok((decoder.stats().clone(), frames, clipped, invalid, clips.clipping()))
+    Ok((decoder.stats().clone(), frames, clipped, invalid, clips))
 }
 
 /// A pipeline of threads joined by bounded channels that pass buffers back and forth (nothing
@@ -1220,7 +1247,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
                     break;
                 }
             }
-            (decoder.stats().clone(), invalid, clips.clipping())
+            (decoder.stats().clone(), invalid, clips)
         });
         // Quantizing and writing get a thread of their own only when decoding is cheap; after
         // a costly decoder (MP3, FLAC, Vorbis, Opus) a third busy thread on two cores would only
@@ -1292,7 +1319,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
             }
         }
         drop(out_tx);
-        let (stats, invalid, clipping) = decoding.join().map_err(|_| internal())?;
+        let (stats, invalid, counter) = decoding.join().map_err(|_| internal())?;
         let written = match writing {
             Some(handle) => handle.join().map_err(|_| internal())?,
             None => match inline.take() {
@@ -1302,7 +1329,7 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
         };
         result?;
         let (frames, clipped) = written?;
-        Ok((stats, frames, clipped, invalid, clipping))
+        Ok((stats, frames, clipped, invalid, counter))
     })
 }
 

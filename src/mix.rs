@@ -383,6 +383,8 @@ pub struct ClipCounter {
     runs: Vec<(u64, bool)>,
     frames: u64,
     found: Clipping,
+    /// When asked for: the statistics of the smart downmix, gathered from the same samples.
+    channels: Option<ChannelStats>,
 }
 
 impl ClipCounter {
@@ -394,6 +396,7 @@ impl ClipCounter {
             runs: Vec::new(),
             frames: 0,
             found: Clipping::default(),
+            channels: None,
         }
     }
 
@@ -437,6 +440,9 @@ impl ClipCounter {
 
     /// Adds planar frames: one slice per channel, each at least `frames` long.
     pub fn push_planar(&mut self, planes: &[Vec<f32>], frames: usize) {
+        if let Some(channels) = self.channels.as_mut() {
+            channels.push(planes, frames);
+        }
         let start = self.frames;
         for (c, plane) in planes.iter().enumerate() {
             for (i, &x) in plane.iter().take(frames).enumerate() {
@@ -449,6 +455,18 @@ impl ClipCounter {
     /// What was found so far.
     pub fn clipping(&self) -> Clipping {
         self.found
+    }
+
+    /// Also gathers the channel statistics of the smart downmix ([`ChannelStats`]) from the
+    /// samples it counts, so one pass over a file both converts it and tells its downmix.
+    pub fn with_channel_stats(mut self) -> ClipCounter {
+        self.channels = Some(ChannelStats::default());
+        self
+    }
+
+    /// The smart downmix of the samples seen, when gathered ([`ChannelStats::decide`]).
+    pub fn downmix(&self) -> Option<(Downmix, Option<String>)> {
+        self.channels.as_ref().map(ChannelStats::decide)
     }
 }
 
