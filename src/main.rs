@@ -959,12 +959,7 @@ fn check_shard(
     count: u64,
 ) -> (Vec<PathBuf>, Vec<promptwav::check::Report>) {
     use promptwav::walk::SkipKind;
-    let fnv = |bytes: &[u8]| {
-        bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        })
-    };
-    let mine = |p: &Path| fnv(p.as_os_str().as_encoded_bytes()) % count.max(1) == index;
+    let mine = |p: &Path| promptwav::batch::in_shard(p, index, count);
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     for entry in promptwav::walk::walk(inputs, None) {

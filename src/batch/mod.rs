@@ -323,15 +323,20 @@ impl Plan {
     /// run). Names were planned from every input before, so the shards of one plan together
     /// hold exactly its items, with the same output names.
     pub fn retain_shard(&mut self, index: u64, count: u64) {
-        let count = count.max(1);
         self.items.retain(|item| {
             let input = match item {
                 PlanItem::Convert { input, .. } => input.as_path(),
                 PlanItem::Done(r) => r.input_path.as_path(),
             };
-            shard_hash(input.as_os_str().as_encoded_bytes()) % count == index
+            in_shard(input, index, count)
         });
     }
+}
+
+/// Whether `path` (as given or walked) falls in shard `index` (from 0) of `count`: the rule of
+/// `--shard` for both `convert` ([`Plan::retain_shard`]) and `check`.
+pub fn in_shard(path: &Path, index: u64, count: u64) -> bool {
+    shard_hash(path.as_os_str().as_encoded_bytes()) % count.max(1) == index
 }
 
 /// 64-bit FNV-1a: a tiny, stable hash (no seed, no platform dependence) for sharding.
