@@ -172,7 +172,7 @@ pub fn to_mono_as(
     let mut cleaned: Option<Vec<Vec<f32>>> = None;
     for (c, plane) in planes.iter().enumerate() {
         let plane = &plane[..frames];
-        if plane.iter().all(|x| x.is_finite()) {
+        if all_below(plane, f32::INFINITY) {
             continue;
         }
         let bad = plane.iter().filter(|x| !x.is_finite()).count() as u64;
@@ -206,11 +206,20 @@ pub const ANTI_PHASE_CORRELATION: f64 = -0.7;
 /// smart downmix decision.
 #[derive(Debug, Clone, Default)]
 pub struct ChannelStats {
+    /// The sums of `lanes`: left and right energy.
     squares: [f64; 2],
+    /// The sum of `lanes`: the cross product.
     cross: f64,
+    /// Left energy, right energy and cross product, each in [`LANES`] partial sums: frame `n`
+    /// of the file goes to lane `n % LANES`, so the sums do not depend on how the file was cut
+    /// into chunks, and the loop over a chunk runs on vectors.
+    lanes: [[f64; LANES]; 3],
     stereo: bool,
     frames: u64,
 }
+
+/// Partial sums in [`ChannelStats`].
+const LANES: usize = 4;
 
 impl ChannelStats {
     /// Adds `frames` frames of planar channels (only two-channel audio is considered).
@@ -218,28 +227,52 @@ impl ChannelStats {
         let [left, right] = planes else {
             return;
         };
-        self.stereo = true;
-        let tame = |x: f32| if x.is_finite() { f64::from(x) } else { 0.0 };
-        for (&l, &r) in left[..frames].iter().zip(&right[..frames]) {
-            let (l, r) = (tame(l), tame(r));
-            self.squares[0] += l * l;
-            self.squares[1] += r * r;
-            self.cross += l * r;
-        }
-        self.frames += frames as u64;
+        self.push_pairs(&left[..frames], &right[..frames]);
     }
 
     /// Adds interleaved stereo frames (a trailing partial frame is ignored).
     pub fn push_interleaved_stereo(&mut self, samples: &[f32]) {
+        let frames = samples.len() / 2;
+        let mut left = Vec::with_capacity(frames);
+        let mut right = Vec::with_capacity(frames);
+        for frame in samples.chunks_exact(2) {
+            left.push(frame[0]);
+            right.push(frame[1]);
+        }
+        self.push_pairs(&left, &right);
+    }
+
+    /// Adds frames given as two equally long channels.
+    fn push_pairs(&mut self, left: &[f32], right: &[f32]) {
         self.stereo = true;
         let tame = |x: f32| if x.is_finite() { f64::from(x) } else { 0.0 };
-        for frame in samples.chunks_exact(2) {
-            let (l, r) = (tame(frame[0]), tame(frame[1]));
-            self.squares[0] += l * l;
-            self.squares[1] += r * r;
-            self.cross += l * r;
+        let add = |lanes: &mut [[f64; LANES]; 3], lane: usize, l: f32, r: f32| {
+            let (l, r) = (tame(l), tame(r));
+            lanes[0][lane] += l * l;
+            lanes[1][lane] += r * r;
+            lanes[2][lane] += l * r;
+        };
+        // Up to the next frame of lane 0 one by one, then whole groups of LANES frames.
+        let head = ((LANES - (self.frames % LANES as u64) as usize) % LANES).min(left.len());
+        let first = (self.frames % LANES as u64) as usize;
+        for (i, (&l, &r)) in left[..head].iter().zip(&right[..head]).enumerate() {
+            add(&mut self.lanes, first + i, l, r);
         }
-        self.frames += (samples.len() / 2) as u64;
+        let (left, right) = (&left[head..], &right[head..]);
+        let mut groups = left.chunks_exact(LANES).zip(right.chunks_exact(LANES));
+        for (l4, r4) in &mut groups {
+            for lane in 0..LANES {
+                add(&mut self.lanes, lane, l4[lane], r4[lane]);
+            }
+        }
+        let whole = left.len() / LANES * LANES;
+        for (i, (&l, &r)) in left[whole..].iter().zip(&right[whole..]).enumerate() {
+            add(&mut self.lanes, i, l, r);
+        }
+        self.frames += (head + left.len()) as u64;
+        let sum = |lanes: &[f64; LANES]| lanes.iter().sum::<f64>();
+        self.squares = [sum(&self.lanes[0]), sum(&self.lanes[1])];
+        self.cross = sum(&self.lanes[2]);
     }
 
     /// What the plain average `(L+R)/2` would lose, for `check`: `None` when it loses nothing.
@@ -290,6 +323,15 @@ impl ChannelStats {
         }
         (Downmix::Standard, None)
     }
+}
+
+/// Whether every sample's magnitude is below `limit` (with `f32::INFINITY`: every sample is
+/// finite; a NaN is never below). Scans in fixed groups without an early exit inside a group,
+/// so the compiler runs it on vectors.
+fn all_below(samples: &[f32], limit: f32) -> bool {
+    let mut groups = samples.chunks_exact(32);
+    let whole = groups.all(|g| g.iter().fold(true, |ok, x| ok & (x.abs() < limit)));
+    whole && groups.remainder().iter().all(|x| x.abs() < limit)
 }
 
 fn mix_into(planes: &[Vec<f32>], speakers: &[Speaker], frames: usize, out: &mut Vec<f32>) {
@@ -445,7 +487,15 @@ impl ClipCounter {
         }
         let start = self.frames;
         for (c, plane) in planes.iter().enumerate() {
-            for (i, &x) in plane.iter().take(frames).enumerate() {
+            let plane = &plane[..frames.min(plane.len())];
+            // The common case, no sample at full scale, only ends the channel's run.
+            if all_below(plane, self.full_scale) {
+                if let (false, Some((run, _))) = (plane.is_empty(), self.runs.get_mut(c)) {
+                    *run = 0;
+                }
+                continue;
+            }
+            for (i, &x) in plane.iter().enumerate() {
                 self.sample(c, x, start + i as u64);
             }
         }
@@ -473,6 +523,60 @@ impl ClipCounter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn channel_statistics_do_not_depend_on_the_chunks() {
+        let left: Vec<f32> =
+            (0..1001).map(|i| ((i * 37 % 101) as f32 / 50.0 - 1.0) * 0.7).collect();
+        let right: Vec<f32> =
+            (0..1001).map(|i| ((i * 53 % 89) as f32 / 44.0 - 1.0) * 0.3).collect();
+        let whole = {
+            let mut s = ChannelStats::default();
+            s.push(&[left.clone(), right.clone()], left.len());
+            s
+        };
+        for step in [1, 3, 4, 7, 1000] {
+            let mut s = ChannelStats::default();
+            for (l, r) in left.chunks(step).zip(right.chunks(step)) {
+                s.push(&[l.to_vec(), r.to_vec()], l.len());
+            }
+            assert_eq!((s.squares, s.cross, s.frames), (whole.squares, whole.cross, whole.frames));
+        }
+        let interleaved: Vec<f32> = left.iter().zip(&right).flat_map(|(&l, &r)| [l, r]).collect();
+        let mut s = ChannelStats::default();
+        s.push_interleaved_stereo(&interleaved[..10]);
+        s.push_interleaved_stereo(&interleaved[10..]);
+        assert_eq!((s.squares, s.cross), (whole.squares, whole.cross));
+        let plain = left.iter().map(|&l| f64::from(l) * f64::from(l)).sum::<f64>();
+        assert!((whole.squares[0] - plain).abs() < 1e-9 * plain);
+    }
+
+    #[test]
+    fn all_below_sees_every_sample() {
+        let mut v = vec![0.5f32; 100];
+        assert!(all_below(&v, 0.9) && all_below(&v, f32::INFINITY));
+        for bad in [0.95, -0.95, f32::NAN, f32::INFINITY] {
+            for at in [0, 31, 32, 99] {
+                v[at] = bad;
+                assert!(!all_below(&v, 0.9), "{bad} at {at}");
+                v[at] = 0.5;
+            }
+        }
+        assert!(!all_below(&[f32::NAN], f32::INFINITY));
+        assert!(all_below(&[], 0.1));
+    }
+
+    #[test]
+    fn a_run_ends_at_a_chunk_without_full_scale_samples() {
+        let mut c = ClipCounter::new(3, FULL_SCALE_16);
+        c.push_planar(&[vec![0.0, 1.0, 1.0]], 3);
+        c.push_planar(&[vec![0.5; 40]], 40);
+        c.push_planar(&[vec![1.0, 0.0]], 2);
+        assert_eq!(c.clipping().runs, 0);
+        c.push_planar(&[vec![1.0, 1.0]], 2);
+        c.push_planar(&[vec![1.0, 0.0]], 2);
+        assert_eq!(c.clipping(), Clipping { runs: 1, samples: 3, first_frame: Some(45) });
+    }
 
     #[test]
     fn clipping_is_counted_the_same_planar_or_by_frame() {

@@ -117,6 +117,19 @@ impl Mp3Decoder {
         }
         let frames = frames.min(1152);
         self.buf.render_uninit(Some(frames));
+        if channels == 2 && !silent {
+            // Both planes in one pass over the frame (the general loop below strides twice).
+            let Some((left, right)) = self.buf.plane_pair_mut(0, 1) else {
+                return Err(SymError::DecodeError("mp3: missing audio plane"));
+            };
+            let pairs = self.interleaved.chunks_exact(2);
+            for ((l, r), pair) in left.iter_mut().zip(right.iter_mut()).zip(pairs) {
+                *l = pair[0];
+                *r = pair[1];
+            }
+            self.trim(packet);
+            return Ok(());
+        }
         for c in 0..channels {
             let Some(plane) = self.buf.plane_mut(c) else {
                 return Err(SymError::DecodeError("mp3: missing audio plane"));
@@ -130,10 +143,15 @@ impl Mp3Decoder {
                 }
             }
         }
+        self.trim(packet);
+        Ok(())
+    }
+
+    /// Applies the packet's gapless trims to the decoded frame, when asked for.
+    fn trim(&mut self, packet: &PacketRef<'_>) {
         if self.opts.gapless {
             self.buf.trim(packet.trim_start.get() as usize, packet.trim_end.get() as usize);
         }
-        Ok(())
     }
 }
 
