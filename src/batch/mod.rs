@@ -34,6 +34,10 @@
 //!   other settings is converted again and replaced; a file promptwav did not write (or that
 //!   changed since) is never replaced without `force`.
 //! - One failing file never stops the batch: it gets a `failed` record with its reason.
+//! - A dry run predicts the real run: every file it would convert is opened and probed (the
+//!   head only; [`crate::convert::Preflight::Open`]) and one that fails is `failed` with the
+//!   reason the run would give; outputs that exist are decided as the run decides them, and
+//!   [`Record::existing_output`] says what was there (up to date, outdated, not ours).
 //! - At most [`MAX_JOBS`] threads, and never more than there are files to convert.
 
 pub mod manifest;
@@ -134,6 +138,21 @@ pub enum Status {
     Planned,
 }
 
+/// What was at an input's output name when the run began, if anything (see the module's
+/// guarantees on reruns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExistingOutput {
+    /// promptwav made it from this input, unchanged, with these settings: skipped.
+    UpToDate,
+    /// promptwav made it, but not from this input as it is now with these settings (the input
+    /// or the settings changed): converted again, replacing it.
+    Outdated,
+    /// A file promptwav did not make (or that changed since): left alone, replaced only with
+    /// `force`.
+    NotOurs,
+}
+
 /// The report of one input: what it was, what was done, and why not if it was not.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Record {
@@ -171,6 +190,8 @@ pub struct Record {
     pub output_clipped_samples: Option<u64>,
     /// Things worth knowing that did not stop the conversion.
     pub warnings: Vec<String>,
+    /// What was at the output's name when the run began (`None`: nothing, or not looked at).
+    pub existing_output: Option<ExistingOutput>,
     /// Finishing only: integrated loudness before (LUFS), at the output rate.
     pub loudness_before: Option<f64>,
     /// Finishing only: true peak before (dBTP).
@@ -190,7 +211,9 @@ pub struct Record {
     /// The input path as an OS path (not serialized).
     #[serde(skip)]
     pub input_path: PathBuf,
-    /// The output path as an OS path (not serialized).
+    /// The output path as an OS path (not serialized). For an input skipped because a file
+    /// promptwav did not make holds its name ([`ExistingOutput::NotOurs`]), that file's path
+    /// (while `output` is `None`: nothing stands for this input there).
     #[serde(skip)]
     pub output_path: Option<PathBuf>,
 }
@@ -222,6 +245,7 @@ impl Record {
             clip_runs: None,
             output_clipped_samples: None,
             warnings: Vec::new(),
+            existing_output: None,
             loudness_before: None,
             true_peak_before: None,
             loudness_after: None,
@@ -560,8 +584,8 @@ fn name_converting<R>(
 
 /// What to do with a planned output, from what is on disk and in the manifest.
 enum Decision {
-    /// Convert; replace an existing file when `overwrite`.
-    Convert { overwrite: bool },
+    /// Convert; replace the file at the output's name when there is one (`existing`).
+    Convert { existing: Option<ExistingOutput> },
     /// Leave it; the record says why.
     Leave(Box<Record>),
 }
@@ -576,7 +600,7 @@ fn decide(plan: &Plan, input: &Path, output: &Path, opts: &ConvertOptions) -> De
         return Decision::Leave(Box::new(Record::failed(input, Stage::Write, why)));
     }
     let Ok(meta) = fs::symlink_metadata(output) else {
-        return Decision::Convert { overwrite: false };
+        return Decision::Convert { existing: None };
     };
     let mut record = Record::new(input, Status::Skipped);
     if plan.is_input(output) {
@@ -600,18 +624,37 @@ fn decide(plan: &Plan, input: &Path, output: &Path, opts: &ConvertOptions) -> De
     match ours {
         Some(e) if manifest::made_from(e, input, &settings) && !opts.force => {
             record.set_output(output);
+            record.existing_output = Some(ExistingOutput::UpToDate);
             record.error = Some("up to date (made from this input with these settings)".into());
             Decision::Leave(Box::new(record))
         }
-        Some(_) => Decision::Convert { overwrite: true },
-        None if opts.force => Decision::Convert { overwrite: true },
+        Some(e) if manifest::made_from(e, input, &settings) => {
+            Decision::Convert { existing: Some(ExistingOutput::UpToDate) }
+        }
+        Some(_) => Decision::Convert { existing: Some(ExistingOutput::Outdated) },
+        None if opts.force => Decision::Convert { existing: Some(ExistingOutput::NotOurs) },
         None => {
+            record.existing_output = Some(ExistingOutput::NotOurs);
+            record.output_path = Some(output.to_path_buf());
             record.error = Some(
                 "output already exists and promptwav did not make it from this input (use \
                  --force to overwrite)"
                     .into(),
             );
             Decision::Leave(Box::new(record))
+        }
+    }
+}
+
+/// The warning of a dry run that would replace `existing`.
+fn replacing(existing: ExistingOutput) -> &'static str {
+    match existing {
+        ExistingOutput::Outdated => {
+            "would replace the existing output (made from this input as it was before, or with \
+             other settings)"
+        }
+        ExistingOutput::NotOurs | ExistingOutput::UpToDate => {
+            "would replace the existing output (--force)"
         }
     }
 }
@@ -644,14 +687,26 @@ fn run_one(
 ) -> Outcome {
     let mut record = Record::new(input, Status::Converted);
     record.set_output(output);
-    let overwrite = match decide(plan, input, output, opts) {
+    let existing = match decide(plan, input, output, opts) {
         Decision::Leave(r) => return Outcome::Done(*r),
-        Decision::Convert { overwrite } => overwrite,
+        Decision::Convert { existing } => existing,
     };
+    record.existing_output = existing;
+    let overwrite = existing.is_some();
     if opts.dry_run {
-        record.status = Status::Planned;
-        if overwrite {
-            record.warnings.push("would replace the existing output".into());
+        // What the run would find on opening the file: its failure, or what it is.
+        match preflight(input, opts, Preflight::Open) {
+            Err(e) => record.fail(&e),
+            Ok(source) => {
+                record.status = Status::Planned;
+                let facts = crate::convert::facts_of(&source);
+                record.format = facts.format;
+                record.codec = facts.codec;
+                record.source_rate = facts.sample_rate;
+                record.source_channels = facts.channels;
+                record.duration_s = facts.duration_s.map(|d| (d * 1000.0).round() / 1000.0);
+                record.warnings.extend(existing.map(|e| replacing(e).to_string()));
+            }
         }
         return Outcome::Done(record);
     }
@@ -722,6 +777,7 @@ fn committed(
             // As it would have failed inside the conversion: what the source was, no more.
             let mut failed = Record::new(&record.input_path, Status::Converted);
             failed.set_output(&output);
+            failed.existing_output = record.existing_output;
             let e = crate::convert::commit_error(&output, e)
                 .with_facts(|| crate::convert::facts_of(source));
             failure(&mut failed, &e, opts, disk_full);
