@@ -37,8 +37,8 @@ Exit codes (every command):
 const AFTER_HELP: &str = "\
 Exit codes:
   0  every input converted (skipped inputs allowed)
-  1  at least one input failed; the others were still converted
-  2  usage error, or the output folder cannot be used; nothing was converted
+  1  at least one input failed; the others were still converted (--dry-run: would fail)
+  2  usage error, or the output folder or names map cannot be used; nothing was converted
   129, 130, 143  stopped by SIGHUP, SIGINT (Ctrl-C) or SIGTERM: work in progress abandoned and
        cleaned up; files reported as converted are complete, nothing partial is left, the
        names map lists them
@@ -277,7 +277,9 @@ pub struct ConvertArgs {
     /// Overwrite outputs that exist already.
     #[arg(short, long)]
     pub force: bool,
-    /// Print what would be written, and write nothing.
+    /// Print what would be done (would convert, convert again, replace, skip, fail), and write
+    /// nothing. Every file to convert is opened and probed: one that would fail is reported
+    /// with its reason, and the exit code is 1 as for the real run.
     #[arg(short = 'n', long)]
     pub dry_run: bool,
     /// Also write a map of original name -> new name for every converted file: CSV

@@ -501,6 +501,85 @@ pub fn convert_via(
     }
 }
 
+/// How far [`preflight`] looks at a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preflight {
+    /// Open and probe it (container, codec, rate), and judge the length it declares: what a
+    /// dry run does for every file it would convert. Reads the head of the file only.
+    Open,
+    /// Also decode it to the end, discarding the samples, and judge the length decoded: what
+    /// planning does for an input whose name another input also wants (see
+    /// [`crate::batch::plan`]).
+    Decode,
+}
+
+/// Whether converting `input` with `options` would fail because of what the file holds,
+/// found without writing anything: the error the conversion would give (the same reason,
+/// stage and kind, with what was known of the source), or what the source is.
+///
+/// It applies the conversion's checks in the conversion's order: opening and probing, the
+/// length the file declares against the profile's limits (not when trimming, which may
+/// shorten it), the sample rate the resampler takes, and with [`Preflight::Decode`] every
+/// packet to the end and the length decoded against the limits (not when trimming). A request
+/// to cancel (`options.cancel`) ends the decoding early with what is known so far: no error.
+///
+/// # Errors
+///
+/// As [`convert_one`] would fail on this file before writing.
+pub fn preflight(input: &Path, options: &ConvertOptions, depth: Preflight) -> Result<SourceInfo> {
+    let profile = &options.profile;
+    let limits = Limits::new(profile, law_of(profile, input)?);
+    let finishing = options.finish.is_active();
+    let trimming = finishing && options.finish.trim.is_some();
+    let mut decoder = Decoder::open(input)?;
+    let info = decoder.info().clone();
+    let facts = facts_of(&info);
+    let target = profile.sample_rate;
+    let mut checks = || -> Result<()> {
+        if !trimming {
+            limits.judge_declared(&info, input)?;
+        }
+        with_resampler(info.sample_rate, target, |_| ()).map_err(|e| unsupported_rate(input, e))?;
+        if depth == Preflight::Open {
+            return Ok(());
+        }
+        let cancel = options.cancel.as_deref();
+        let over = || Error::new(input, Stage::Limits, limits.cap_reason());
+        let mut frames = 0u64;
+        loop {
+            match decoder.next_chunk() {
+                Ok(Some(chunk)) => frames = frames.saturating_add(chunk.frames as u64),
+                Ok(None) => break,
+                // Writing stops at the limit before a later error is reached.
+                Err(_)
+                    if !finishing
+                        && output_len(frames, info.sample_rate, target) > limits.max_frames =>
+                {
+                    return Err(over());
+                }
+                Err(e) => return Err(e),
+            }
+            if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return Ok(());
+            }
+            // Without finishing, writing stops as soon as the output passes the limit.
+            if !finishing && output_len(frames, info.sample_rate, target) > limits.max_frames {
+                return Err(over());
+            }
+        }
+        if trimming {
+            return Ok(());
+        }
+        let out = output_len(frames, info.sample_rate, target);
+        if finishing && info.declared_frames.is_none() && out > limits.max_frames {
+            return Err(over());
+        }
+        limits.judge(out, input)
+    };
+    checks().map_err(|e| e.with_facts(|| facts))?;
+    Ok(info)
+}
+
 /// What a streamed pass ended with: the conversion, or (when it gathered the channels'
 /// statistics and they chose another downmix) the downmix to convert again with.
 // One per conversion, returned once: not worth a box.

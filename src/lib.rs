@@ -107,7 +107,7 @@ pub mod serve;
 pub mod walk;
 
 // Converting: one file, bytes in memory, a batch.
-pub use batch::{Plan, PlanItem, Record, Status, Summary, plan, run};
+pub use batch::{ExistingOutput, Plan, PlanItem, Record, Status, Summary, plan, run};
 pub use convert::{ConvertOptions, Converted, convert_bytes, convert_one as convert_file};
 pub use finish::FinishReport;
 // Decoding.

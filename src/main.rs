@@ -253,7 +253,44 @@ fn shown_input(r: &Record) -> String {
     }
 }
 
+/// Set by a dry run: its records are printed as what the run would do.
+static DRY_RUN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A dry run's line for a record: `would convert`, `would convert again` (an output of ours
+/// whose input or settings changed), `would replace` (with `--force`), `would skip` (up to
+/// date, or a file promptwav did not make), `would fail`.
+fn dry_run_line(r: &Record) -> String {
+    use promptwav::batch::ExistingOutput;
+    let input = shown_input(r);
+    let output = || shown(&r.output_path.as_deref().unwrap_or(Path::new("")).to_string_lossy());
+    match (r.status, r.existing_output) {
+        (Status::Planned, None) => format!("would convert {input} -> {}", output()),
+        (Status::Planned, Some(ExistingOutput::Outdated)) => format!(
+            "would convert again {input} -> {} (the input or the settings changed)",
+            output()
+        ),
+        (Status::Planned, Some(_)) => format!("would replace {input} -> {} (--force)", output()),
+        (Status::Skipped, Some(ExistingOutput::UpToDate)) => {
+            format!("would skip  {input} -> {} (up to date)", output())
+        }
+        (Status::Skipped, Some(_)) => {
+            format!("would skip  {input} -> {} (exists; --force replaces it)", output())
+        }
+        (Status::Skipped, None) => {
+            format!("would skip  {input}: {}", shown(r.error.as_deref().unwrap_or("")))
+        }
+        (Status::Failed, _) => {
+            format!("would fail  {input}: {}", shown(r.error.as_deref().unwrap_or("unknown error")))
+        }
+        // A dry run converts nothing.
+        (Status::Converted, _) => format!("converted {input} -> {}", output()),
+    }
+}
+
 fn record_line(r: &Record) -> String {
+    if DRY_RUN.load(std::sync::atomic::Ordering::Relaxed) {
+        return dry_run_line(r);
+    }
     let input = shown_input(r);
     match r.status {
         Status::Converted => {
@@ -371,6 +408,12 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
             output.display()
         );
     }
+    DRY_RUN.store(args.dry_run, std::sync::atomic::Ordering::Relaxed);
+    // What can be told of the names map without the plan is told before planning (which may
+    // decode contested inputs).
+    if let Some(path) = &args.names_map {
+        names_map_folder(path)?;
+    }
     let mut plan = batch::plan(&inputs, &output, &opts);
     if let Some((k, n)) = args.shard {
         plan.retain_shard(k - 1, n);
@@ -471,11 +514,13 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         let mut parts = Vec::new();
         if args.dry_run {
             parts.push(format!("{} to convert", summary.planned));
+            parts.push(format!("{} would fail", summary.failed));
+            parts.push(format!("{} would skip", summary.skipped));
         } else {
             parts.push(format!("{} converted", summary.converted));
+            parts.push(format!("{} failed", summary.failed));
+            parts.push(format!("{} skipped", summary.skipped));
         }
-        parts.push(format!("{} failed", summary.failed));
-        parts.push(format!("{} skipped", summary.skipped));
         if quiet_lines && summary.failed > 0 {
             say("Failed:");
             for r in records.iter().filter(|r| r.status == Status::Failed) {
@@ -507,16 +552,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
 /// folder must exist; it is never an input of the run; an existing file is replaced only when it
 /// is a names map (a rerun's), or with `--force`.
 fn names_map_preflight(path: &Path, plan: &batch::Plan, force: bool) -> anyhow::Result<()> {
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !folder.is_dir() {
-        bail!(
-            "the folder of the names map {} does not exist; create it first or choose another path",
-            path.display()
-        );
-    }
+    names_map_folder(path)?;
     if plan.is_input(path) {
         bail!("the names map {} is an input of this run; choose another path", path.display());
     }
@@ -550,6 +586,22 @@ fn names_map_preflight(path: &Path, plan: &batch::Plan, force: bool) -> anyhow::
             path.display()
         ),
     }
+}
+
+/// Refuses a names map whose folder does not exist (checked before planning, and again with
+/// the plan).
+fn names_map_folder(path: &Path) -> anyhow::Result<()> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !folder.is_dir() {
+        bail!(
+            "the folder of the names map {} does not exist; create it first or choose another path",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// `path` with its longest existing ancestor resolved (links, `..`) and the rest appended: two

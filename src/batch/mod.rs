@@ -12,6 +12,19 @@
 //! - Names are distinct case-insensitively within each output folder, in input order; the same
 //!   file given twice is converted once. An output the folder's manifest says was made from an
 //!   input keeps that input: the input gets the same name again, and no other input takes it.
+//! - Names go to the files that convert: an input that fails for what it holds (not audio,
+//!   damaged or cut short, an unsupported codec, too long) never takes a name another input
+//!   would have had. Only an input whose name another input also wants can do that: the
+//!   *contested* inputs, those sharing a wanted name in one output folder (`cut.m4a`, `cut.mp3`
+//!   and `cut.opus` all want `cut.wav`) and those holding a name another input passed over on
+//!   its way to a numbered one (`cut-2.m4a` holding `cut-2.wav`). Planning decodes each of
+//!   them to the end as the conversion would ([`crate::convert::preflight`]), in parallel; one
+//!   that would fail gets its `failed` record (the conversion's reason, stage and kind) and no
+//!   name, and the names are given again without it, until no contested input is unprobed.
+//!   Every other input is not read while planning. The outcome depends only on the inputs,
+//!   their content and the settings: the same names on every run, machine, `jobs` and shard,
+//!   and a dry run plans them the same way. A failure that does not follow from the content (a
+//!   read error, a permission) keeps the input's name.
 //! - No input of the run is ever written: an output path that is the same file as an input
 //!   (same device and inode, whatever the names) fails with a reason, with or without `force`.
 //!   An input folder that is the output folder, or lies inside it, is refused before anything
@@ -21,18 +34,22 @@
 //!   other settings is converted again and replaced; a file promptwav did not write (or that
 //!   changed since) is never replaced without `force`.
 //! - One failing file never stops the batch: it gets a `failed` record with its reason.
+//! - A dry run predicts the real run: every file it would convert is opened and probed (the
+//!   head only; [`crate::convert::Preflight::Open`]) and one that fails is `failed` with the
+//!   reason the run would give; outputs that exist are decided as the run decides them, and
+//!   [`Record::existing_output`] says what was there (up to date, outdated, not ours).
 //! - At most [`MAX_JOBS`] threads, and never more than there are files to convert.
 
 pub mod manifest;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 pub use crate::convert::ConvertOptions;
-use crate::convert::{Converted, Settings, convert_via};
+use crate::convert::{Converted, Preflight, Settings, convert_via, preflight};
 use crate::decode::SourceInfo;
 use crate::error::{Error, ErrorKind, Stage};
 use crate::names::{self, Deduper};
@@ -121,6 +138,21 @@ pub enum Status {
     Planned,
 }
 
+/// What was at an input's output name when the run began, if anything (see the module's
+/// guarantees on reruns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExistingOutput {
+    /// promptwav made it from this input, unchanged, with these settings: skipped.
+    UpToDate,
+    /// promptwav made it, but not from this input as it is now with these settings (the input
+    /// or the settings changed): converted again, replacing it.
+    Outdated,
+    /// A file promptwav did not make (or that changed since): left alone, replaced only with
+    /// `force`.
+    NotOurs,
+}
+
 /// The report of one input: what it was, what was done, and why not if it was not.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Record {
@@ -158,6 +190,8 @@ pub struct Record {
     pub output_clipped_samples: Option<u64>,
     /// Things worth knowing that did not stop the conversion.
     pub warnings: Vec<String>,
+    /// What was at the output's name when the run began (`None`: nothing, or not looked at).
+    pub existing_output: Option<ExistingOutput>,
     /// Finishing only: integrated loudness before (LUFS), at the output rate.
     pub loudness_before: Option<f64>,
     /// Finishing only: true peak before (dBTP).
@@ -177,7 +211,9 @@ pub struct Record {
     /// The input path as an OS path (not serialized).
     #[serde(skip)]
     pub input_path: PathBuf,
-    /// The output path as an OS path (not serialized).
+    /// The output path as an OS path (not serialized). For an input skipped because a file
+    /// promptwav did not make holds its name ([`ExistingOutput::NotOurs`]), that file's path
+    /// (while `output` is `None`: nothing stands for this input there).
     #[serde(skip)]
     pub output_path: Option<PathBuf>,
 }
@@ -209,6 +245,7 @@ impl Record {
             clip_runs: None,
             output_clipped_samples: None,
             warnings: Vec::new(),
+            existing_output: None,
             loudness_before: None,
             true_peak_before: None,
             loudness_after: None,
@@ -346,42 +383,42 @@ fn shard_hash(bytes: &[u8]) -> u64 {
         .fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-/// Walks `inputs` and decides every output name. Touches nothing on disk.
+/// Walks `inputs` and decides every output name. Writes nothing.
 ///
 /// Outputs the output folder's manifest knows (and that are still the files promptwav wrote)
 /// are reserved first: the input each was made from gets it again, and no other input does.
-/// The other names are then given in input order.
+/// The other names are then given in input order, to the files that convert: the contested
+/// inputs (see the module's guarantees) are decoded first, and one that would fail gets its
+/// `failed` record instead of a name.
 pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
     let found = walk::walk(inputs, Some(out_dir));
     let manifest = Manifest::load(out_dir);
-    let mut dedupe = Deduper::new();
     let folder_key = |rel_dir: &Path| rel_dir.to_string_lossy().to_ascii_lowercase();
     // Existing outputs keep their inputs: input (manifest key) -> its outputs, relative, in
     // sorted order (an input may have been converted into two folders).
     let mut kept: HashMap<String, Vec<PathBuf>> = HashMap::new();
+    let mut reserved: Vec<(String, String)> = Vec::new();
     let mut existing: Vec<&manifest::Entry> = manifest.existing().collect();
     existing.sort_by(|a, b| a.output.cmp(&b.output));
     for e in existing {
         let rel: PathBuf = e.output.split('/').collect();
         let (Some(dir), Some(name)) = (rel.parent(), rel.file_name()) else { continue };
-        dedupe.reserve(&folder_key(dir), &name.to_string_lossy());
+        reserved.push((folder_key(dir), name.to_string_lossy().into_owned()));
         kept.entry(e.input.clone()).or_default().push(rel);
     }
     let mut seen_inputs: HashSet<PathBuf> = HashSet::new();
     let mut ids: HashSet<FileId> = HashSet::new();
-    let items = found
+    let walked: Vec<Walked> = found
         .into_iter()
         .map(|f| match f {
-            Err(skip) => PlanItem::Done(Box::new(Record::from_skip(skip))),
+            Err(skip) => Walked::Done(Box::new(Record::from_skip(skip))),
             Ok(Found { path, rel_dir }) => {
                 let canon = fs::canonicalize(&path).ok();
                 if let Some(c) = &canon
                     && !seen_inputs.insert(c.clone())
                 {
-                    return PlanItem::Done(Box::new(Record::skipped(
-                        &path,
-                        "same file as an earlier input",
-                    )));
+                    let why = "same file as an earlier input";
+                    return Walked::Done(Box::new(Record::skipped(&path, why)));
                 }
                 if let Some(id) = FileId::of(&path) {
                     ids.insert(id);
@@ -390,22 +427,165 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
                     .and_then(|k| kept.get(&k))
                     .and_then(|rels| rels.iter().find(|r| r.parent() == Some(rel_dir.as_path())));
                 if let Some(rel) = own {
-                    return PlanItem::Convert { output: out_dir.join(rel), input: path };
+                    return Walked::Kept { output: out_dir.join(rel), input: path };
                 }
-                let file_name = path.file_name().unwrap_or_default();
-                let wanted = names::output_name(file_name, opts.profile.extension);
-                let name = dedupe.take(&folder_key(&rel_dir), &wanted);
-                PlanItem::Convert { output: out_dir.join(&rel_dir).join(name), input: path }
+                Walked::Free { input: path, rel_dir }
             }
+        })
+        .collect();
+    let wanted: Vec<Option<Wanted>> = walked
+        .iter()
+        .map(|w| match w {
+            Walked::Free { input, rel_dir } => Some(Wanted {
+                folder: folder_key(rel_dir),
+                name: names::output_name(
+                    input.file_name().unwrap_or_default(),
+                    opts.profile.extension,
+                ),
+            }),
+            _ => None,
+        })
+        .collect();
+    let (names, mut failed) = name_converting(&reserved, &wanted, |suspects| {
+        let paths: Vec<&Path> = suspects
+            .iter()
+            .map(|&i| match &walked[i] {
+                Walked::Free { input, .. } => input.as_path(),
+                _ => Path::new(""),
+            })
+            .collect();
+        parallel::ordered(
+            &paths,
+            opts.threads_for(paths.len()),
+            |_, p| match preflight(p, opts, Preflight::Decode) {
+                Err(e) if fails_for_its_content(&e) => {
+                    let mut r = Record::new(p, Status::Failed);
+                    r.fail(&e);
+                    Some(r)
+                }
+                _ => None,
+            },
+            // A bug met while probing: the conversion meets it again, and reports it.
+            |_, _| None,
+            &mut |_| {},
+            &mut |_| {},
+        )
+    });
+    let items = walked
+        .into_iter()
+        .zip(names)
+        .enumerate()
+        .map(|(i, (w, name))| match w {
+            Walked::Done(r) => PlanItem::Done(r),
+            Walked::Kept { input, output } => PlanItem::Convert { input, output },
+            Walked::Free { input, rel_dir } => match (failed.remove(&i), name) {
+                (Some(r), _) => PlanItem::Done(Box::new(r)),
+                (None, Some(name)) => {
+                    PlanItem::Convert { output: out_dir.join(&rel_dir).join(name), input }
+                }
+                (None, None) => PlanItem::Done(Box::new(Record::failed(
+                    &input,
+                    Stage::Open,
+                    "internal error: no name was planned; please report this file",
+                ))),
+            },
         })
         .collect();
     Plan { out_dir: out_dir.to_path_buf(), items, inputs: ids, manifest }
 }
 
+/// A walked entry while planning: final already, kept by the manifest, or to be named.
+enum Walked {
+    Done(Box<Record>),
+    Kept { input: PathBuf, output: PathBuf },
+    Free { input: PathBuf, rel_dir: PathBuf },
+}
+
+/// Whether a failure follows from what the file holds (and the settings), so that it fails the
+/// same way on every run and machine: only such a failure gives the input's name away.
+fn fails_for_its_content(e: &Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::NotAudio | ErrorKind::UnsupportedCodec | ErrorKind::Damaged | ErrorKind::TooLong
+    )
+}
+
+/// The name an input wants: its folder's key and its safe name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Wanted {
+    /// The output folder's key (relative, lowercase).
+    folder: String,
+    /// The safe name, before numbering.
+    name: String,
+}
+
+/// Gives every input of `wanted` (`None`: not named here) a name after the `reserved` ones, in
+/// order, leaving out the inputs in `failed`. Returns the names and the *contested* inputs:
+/// those whose failure could change another input's name, that is every input sharing its
+/// wanted name (folder and name, case-insensitively) with another, and every input holding a
+/// name another passed over. (Numbers a wanted name skips were passed over by an earlier input
+/// wanting it, so their holders are contested already.)
+fn assign(
+    reserved: &[(String, String)],
+    wanted: &[Option<Wanted>],
+    failed: &HashSet<usize>,
+) -> (Vec<Option<String>>, BTreeSet<usize>) {
+    let mut dedupe = Deduper::new();
+    for (folder, name) in reserved {
+        dedupe.reserve(folder, name);
+    }
+    let mut contested = BTreeSet::new();
+    let mut by_wanted: HashMap<(&str, String), Vec<usize>> = HashMap::new();
+    let names = wanted
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let w = w.as_ref().filter(|_| !failed.contains(&i))?;
+            let (name, passed) = dedupe.take_for(&w.folder, &w.name, i);
+            contested.extend(passed);
+            by_wanted.entry((&w.folder, w.name.to_ascii_lowercase())).or_default().push(i);
+            Some(name)
+        })
+        .collect();
+    for group in by_wanted.values().filter(|g| g.len() > 1) {
+        contested.extend(group.iter().copied());
+    }
+    (names, contested)
+}
+
+/// Names the inputs of `wanted` as [`assign`] does, giving no name to an input that would fail:
+/// `probe` is asked about the contested inputs not asked about yet (in input order) and answers
+/// for each its failed record, or `None` when it would convert; the names are then given again
+/// without the failures, until every contested input has been asked about. Returns the names
+/// and the failed records, by input.
+fn name_converting<R>(
+    reserved: &[(String, String)],
+    wanted: &[Option<Wanted>],
+    mut probe: impl FnMut(&[usize]) -> Vec<Option<R>>,
+) -> (Vec<Option<String>>, HashMap<usize, R>) {
+    let mut asked: HashSet<usize> = HashSet::new();
+    let mut failed: HashMap<usize, R> = HashMap::new();
+    loop {
+        let out: HashSet<usize> = failed.keys().copied().collect();
+        let (names, contested) = assign(reserved, wanted, &out);
+        let new: Vec<usize> = contested.into_iter().filter(|i| !asked.contains(i)).collect();
+        if new.is_empty() {
+            return (names, failed);
+        }
+        let answers = probe(&new);
+        for (i, answer) in new.into_iter().zip(answers) {
+            asked.insert(i);
+            if let Some(r) = answer {
+                failed.insert(i, r);
+            }
+        }
+    }
+}
+
 /// What to do with a planned output, from what is on disk and in the manifest.
 enum Decision {
-    /// Convert; replace an existing file when `overwrite`.
-    Convert { overwrite: bool },
+    /// Convert; replace the file at the output's name when there is one (`existing`).
+    Convert { existing: Option<ExistingOutput> },
     /// Leave it; the record says why.
     Leave(Box<Record>),
 }
@@ -420,7 +600,7 @@ fn decide(plan: &Plan, input: &Path, output: &Path, opts: &ConvertOptions) -> De
         return Decision::Leave(Box::new(Record::failed(input, Stage::Write, why)));
     }
     let Ok(meta) = fs::symlink_metadata(output) else {
-        return Decision::Convert { overwrite: false };
+        return Decision::Convert { existing: None };
     };
     let mut record = Record::new(input, Status::Skipped);
     if plan.is_input(output) {
@@ -444,18 +624,37 @@ fn decide(plan: &Plan, input: &Path, output: &Path, opts: &ConvertOptions) -> De
     match ours {
         Some(e) if manifest::made_from(e, input, &settings) && !opts.force => {
             record.set_output(output);
+            record.existing_output = Some(ExistingOutput::UpToDate);
             record.error = Some("up to date (made from this input with these settings)".into());
             Decision::Leave(Box::new(record))
         }
-        Some(_) => Decision::Convert { overwrite: true },
-        None if opts.force => Decision::Convert { overwrite: true },
+        Some(e) if manifest::made_from(e, input, &settings) => {
+            Decision::Convert { existing: Some(ExistingOutput::UpToDate) }
+        }
+        Some(_) => Decision::Convert { existing: Some(ExistingOutput::Outdated) },
+        None if opts.force => Decision::Convert { existing: Some(ExistingOutput::NotOurs) },
         None => {
+            record.existing_output = Some(ExistingOutput::NotOurs);
+            record.output_path = Some(output.to_path_buf());
             record.error = Some(
                 "output already exists and promptwav did not make it from this input (use \
                  --force to overwrite)"
                     .into(),
             );
             Decision::Leave(Box::new(record))
+        }
+    }
+}
+
+/// The warning of a dry run that would replace `existing`.
+fn replacing(existing: ExistingOutput) -> &'static str {
+    match existing {
+        ExistingOutput::Outdated => {
+            "would replace the existing output (made from this input as it was before, or with \
+             other settings)"
+        }
+        ExistingOutput::NotOurs | ExistingOutput::UpToDate => {
+            "would replace the existing output (--force)"
         }
     }
 }
@@ -488,14 +687,26 @@ fn run_one(
 ) -> Outcome {
     let mut record = Record::new(input, Status::Converted);
     record.set_output(output);
-    let overwrite = match decide(plan, input, output, opts) {
+    let existing = match decide(plan, input, output, opts) {
         Decision::Leave(r) => return Outcome::Done(*r),
-        Decision::Convert { overwrite } => overwrite,
+        Decision::Convert { existing } => existing,
     };
+    record.existing_output = existing;
+    let overwrite = existing.is_some();
     if opts.dry_run {
-        record.status = Status::Planned;
-        if overwrite {
-            record.warnings.push("would replace the existing output".into());
+        // What the run would find on opening the file: its failure, or what it is.
+        match preflight(input, opts, Preflight::Open) {
+            Err(e) => record.fail(&e),
+            Ok(source) => {
+                record.status = Status::Planned;
+                let facts = crate::convert::facts_of(&source);
+                record.format = facts.format;
+                record.codec = facts.codec;
+                record.source_rate = facts.sample_rate;
+                record.source_channels = facts.channels;
+                record.duration_s = facts.duration_s.map(|d| (d * 1000.0).round() / 1000.0);
+                record.warnings.extend(existing.map(|e| replacing(e).to_string()));
+            }
         }
         return Outcome::Done(record);
     }
@@ -566,6 +777,7 @@ fn committed(
             // As it would have failed inside the conversion: what the source was, no more.
             let mut failed = Record::new(&record.input_path, Status::Converted);
             failed.set_output(&output);
+            failed.existing_output = record.existing_output;
             let e = crate::convert::commit_error(&output, e)
                 .with_facts(|| crate::convert::facts_of(source));
             failure(&mut failed, &e, opts, disk_full);
@@ -768,6 +980,124 @@ mod tests {
         // Fixed values: a change here would move files between the shards of running setups.
         assert_eq!(shard_hash(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(shard_hash(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    fn want(folder: &str, name: &str) -> Option<Wanted> {
+        Some(Wanted { folder: folder.into(), name: name.into() })
+    }
+
+    /// Names `wanted` with the inputs of `bad` failing; returns the names and every input
+    /// probed, in the order asked.
+    fn named(
+        reserved: &[(String, String)],
+        wanted: &[Option<Wanted>],
+        bad: &[usize],
+    ) -> (Vec<Option<String>>, Vec<usize>) {
+        let mut asked = Vec::new();
+        let (names, failed) = name_converting(reserved, wanted, |new| {
+            asked.extend_from_slice(new);
+            new.iter().map(|i| bad.contains(i).then_some(*i)).collect()
+        });
+        let mut failed: Vec<usize> = failed.into_keys().collect();
+        failed.sort_unstable();
+        let mut expected = bad.to_vec();
+        expected.sort_unstable();
+        expected.retain(|i| asked.contains(i));
+        assert_eq!(failed, expected);
+        (names, asked)
+    }
+
+    fn some(names: &[&str]) -> Vec<Option<String>> {
+        names.iter().map(|n| (!n.is_empty()).then(|| n.to_string())).collect()
+    }
+
+    #[test]
+    fn failing_inputs_give_their_names_to_the_ones_that_convert() {
+        // Issue 12: cut.m4a and cut.mp3 fail, cut.opus converts, cut.aac fails too.
+        let wanted = vec![
+            want("", "cut.wav"),
+            want("", "cut.wav"),
+            want("", "cut.wav"),
+            want("", "cut.wav"),
+        ];
+        let (names, asked) = named(&[], &wanted, &[0, 1, 3]);
+        assert_eq!(names, some(&["", "", "cut.wav", ""]));
+        assert_eq!(asked, vec![0, 1, 2, 3], "every member of the group is probed");
+        // Nothing fails: the plain numbering.
+        let (names, _) = named(&[], &wanted, &[]);
+        assert_eq!(names, some(&["cut.wav", "cut-2.wav", "cut-3.wav", "cut-4.wav"]));
+    }
+
+    #[test]
+    fn an_input_that_wants_no_other_inputs_name_is_not_probed() {
+        let wanted = vec![want("", "a.wav"), want("", "b.wav"), want("sub", "a.wav")];
+        let (names, asked) = named(&[], &wanted, &[0, 1]);
+        // Failing or not, no other input's name depends on them: they keep theirs (and fail
+        // when converted).
+        assert_eq!(names, some(&["a.wav", "b.wav", "a.wav"]));
+        assert!(asked.is_empty(), "{asked:?}");
+        // Other folders do not collide; case does.
+        let wanted = vec![want("", "A.wav"), want("", "a.WAV"), want("x", "a.wav")];
+        let (names, asked) = named(&[], &wanted, &[0]);
+        assert_eq!(names, some(&["", "a.WAV", "a.wav"]));
+        assert_eq!(asked, vec![0, 1]);
+    }
+
+    #[test]
+    fn a_numbered_name_held_by_a_failing_input_is_given_back() {
+        // cut-2.m4a (sorted first) wants cut-2.wav, which cut.opus passes over on its way to
+        // cut-3.wav: its failure matters though no other input wants its name.
+        let wanted = vec![want("", "cut-2.wav"), want("", "cut.wav"), want("", "cut.wav")];
+        let (names, asked) = named(&[], &wanted, &[0]);
+        assert_eq!(names, some(&["", "cut.wav", "cut-2.wav"]));
+        assert_eq!(asked, vec![0, 1, 2]);
+        // Once failures are out, the names given again may pass over a new holder: it is
+        // probed in a second round. Here input 2 holds cut-2.wav only once input 0 is gone
+        // (before, input 1 held it and input 2 got cut-2-2.wav), and input 3 passes over it.
+        let wanted = vec![
+            want("", "cut.wav"),
+            want("", "cut.wav"),
+            want("", "cut-2.wav"),
+            want("", "cut.wav"),
+        ];
+        let (names, asked) = named(&[], &wanted, &[0]);
+        assert_eq!(names, some(&["", "cut.wav", "cut-2.wav", "cut-3.wav"]));
+        assert_eq!(asked, vec![0, 1, 3, 2]);
+        // Had input 2 failed as well, the second round would have given its name away too.
+        let (names, _) = named(&[], &wanted, &[0, 2]);
+        assert_eq!(names, some(&["", "cut.wav", "", "cut-2.wav"]));
+    }
+
+    #[test]
+    fn names_kept_by_the_manifest_stay_reserved_and_are_never_probed() {
+        let reserved = vec![(String::new(), "cut.wav".to_string())];
+        let wanted = vec![want("", "cut.wav"), want("", "cut.wav")];
+        let (names, asked) = named(&reserved, &wanted, &[0]);
+        assert_eq!(names, some(&["", "cut-2.wav"]));
+        assert_eq!(asked, vec![0, 1]);
+        // A lone input passing over a reserved name has nobody to probe.
+        let (names, asked) = named(&reserved, &wanted[..1], &[0]);
+        assert_eq!(names, some(&["cut-2.wav"]));
+        assert!(asked.is_empty());
+    }
+
+    #[test]
+    fn the_names_do_not_depend_on_the_order_of_the_answers() {
+        // The probe's answers come back in input order whatever the threads: the outcome is a
+        // function of which inputs fail, nothing else.
+        let wanted: Vec<Option<Wanted>> =
+            (0..12).map(|i| want("", if i % 3 == 0 { "x-2.wav" } else { "x.wav" })).collect();
+        let bad = [1, 3, 4, 9];
+        let first = named(&[], &wanted, &bad);
+        for _ in 0..3 {
+            assert_eq!(named(&[], &wanted, &bad), first);
+        }
+        let names: Vec<&str> = first.0.iter().flatten().map(String::as_str).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        assert!(names.contains(&"x.wav") && names.contains(&"x-2.wav"), "{names:?}");
     }
 
     #[test]

@@ -20,7 +20,8 @@
 
 pub mod korean;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::ffi::OsStr;
 
 use unicode_normalization::UnicodeNormalization;
@@ -181,7 +182,9 @@ pub fn printable(text: &str) -> String {
 /// never given back), so 100,000 files wanting one name plan in linear time.
 #[derive(Debug, Default)]
 pub struct Deduper {
-    taken: HashSet<String>,
+    /// Every name taken (`folder/name`, lowercase), with the input that took it (`None`: a
+    /// reserved name, or one taken without an owner).
+    taken: HashMap<String, Option<usize>>,
     /// For each wanted name (`folder/name`, lowercase): the last number given for it.
     next: HashMap<String, u64>,
     /// Names tried, for the test that taking stays linear.
@@ -197,12 +200,38 @@ impl Deduper {
     /// Marks `name` in `folder` as taken without giving it to anyone (an existing output that
     /// keeps its input). Returns false if it was taken already.
     pub fn reserve(&mut self, folder: &str, name: &str) -> bool {
-        self.taken.insert(format!("{folder}/{}", name.to_ascii_lowercase()))
+        match self.taken.entry(format!("{folder}/{}", name.to_ascii_lowercase())) {
+            Entry::Occupied(_) => false,
+            Entry::Vacant(v) => {
+                v.insert(None);
+                true
+            }
+        }
     }
 
     /// Takes `name` in `folder` (a key for the output folder), or `name-2`, `name-3`, ... if it
     /// is taken, and returns the name taken.
     pub fn take(&mut self, folder: &str, name: &str) -> String {
+        self.take_inner(folder, name, None, &mut Vec::new())
+    }
+
+    /// [`Deduper::take`] for input number `owner`: also returns the owners of the names it
+    /// found taken before the one it got (other inputs'; reserved names have no owner). The
+    /// numbers a wanted name skips because earlier takes of it found them taken are not tried
+    /// again, so they are not listed: those takes listed their owners.
+    pub fn take_for(&mut self, folder: &str, name: &str, owner: usize) -> (String, Vec<usize>) {
+        let mut passed = Vec::new();
+        let taken = self.take_inner(folder, name, Some(owner), &mut passed);
+        (taken, passed)
+    }
+
+    fn take_inner(
+        &mut self,
+        folder: &str,
+        name: &str,
+        owner: Option<usize>,
+        passed: &mut Vec<usize>,
+    ) -> String {
         let (stem, ext) = match name.rfind('.') {
             Some(i) if i > 0 => (&name[..i], &name[i..]),
             _ => (name, ""),
@@ -213,10 +242,15 @@ impl Deduper {
             Some(&last) => (last + 1, Self::numbered(stem, ext, last + 1)),
             None => (1, name.to_string()),
         };
-        while {
+        loop {
             self.probes += 1;
-            !self.taken.insert(format!("{folder}/{}", candidate.to_ascii_lowercase()))
-        } {
+            match self.taken.entry(format!("{folder}/{}", candidate.to_ascii_lowercase())) {
+                Entry::Vacant(v) => {
+                    v.insert(owner);
+                    break;
+                }
+                Entry::Occupied(o) => passed.extend(*o.get()),
+            }
             n += 1;
             candidate = Self::numbered(stem, ext, n);
         }
@@ -348,6 +382,25 @@ mod tests {
         assert_eq!(d.take("f", "annae-2.wav"), "annae-2-2.wav");
         assert!(d.reserve("g", "x.wav"));
         assert_eq!(d.take("g", "X.WAV"), "X-2.WAV");
+    }
+
+    #[test]
+    fn a_take_lists_the_owners_of_the_names_it_passed() {
+        let mut d = Deduper::new();
+        assert!(d.reserve("", "kept.wav"));
+        assert_eq!(d.take_for("", "cut.wav", 0), ("cut.wav".to_string(), vec![]));
+        assert_eq!(d.take_for("", "cut-2.wav", 1), ("cut-2.wav".to_string(), vec![]));
+        // cut.wav went to an earlier take of the same name, and is not tried again; cut-2.wav
+        // (input 1) is passed.
+        assert_eq!(d.take_for("", "CUT.wav", 2), ("CUT-3.wav".to_string(), vec![1]));
+        assert_eq!(d.take_for("", "a-2.wav", 7), ("a-2.wav".to_string(), vec![]));
+        assert_eq!(d.take_for("", "a-3.wav", 8), ("a-3.wav".to_string(), vec![]));
+        assert_eq!(d.take_for("", "a.wav", 9), ("a.wav".to_string(), vec![]));
+        assert_eq!(d.take_for("", "A.WAV", 10), ("A-4.WAV".to_string(), vec![7, 8]));
+        // A reserved name has no owner to list.
+        assert_eq!(d.take_for("", "kept.wav", 3), ("kept-2.wav".to_string(), vec![]));
+        // Numbers an earlier take of the name passed are not tried again.
+        assert_eq!(d.take_for("", "cut.wav", 4), ("cut-4.wav".to_string(), vec![]));
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod habits;
 mod hostile;
 mod layers;
 mod names;
+mod names_plan;
 mod promises;
 mod promises_audio;
 mod promises_read;
