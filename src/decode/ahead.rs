@@ -7,8 +7,8 @@
 //! its segment and throws their output away: for the codecs allowed here that is enough for its
 //! state, and so its output, to be bit for bit what one decoder going through the whole file
 //! gives (tested on every fixture with segments of a few packets). Codecs whose state never
-//! settles exactly (AAC with noise substitution, Vorbis is not tried) are not decoded this way,
-//! with one exception:
+//! settles exactly (AAC with noise substitution) are not decoded
+//! this way, with one exception:
 //!
 //! Opus is decoded in segments of [`OPUS_SEGMENT_FRAMES`] after a warm-up of
 //! [`OPUS_WARM_UP_FRAMES`], always (on one worker when the file has no second core), so that
@@ -81,6 +81,8 @@ impl Length {
 /// - MP3 (our nanomp3 adapter): a frame's main data may start up to 511 bytes before its header
 ///   (the bit reservoir), and the overlap and filterbank memory come from the frame before: the
 ///   warm-up covers 2 KiB of frames, and at least two.
+/// - Vorbis: a packet's output overlaps the packet before it (its window's right half), and
+///   nothing else carries over (the codebooks and modes are the stream's): one packet.
 /// - MP1 and MP2 are not decoded ahead: symphonia's decoder takes the stream's format from the
 ///   first frame it decodes, so one started part-way judges a stream that changes format
 ///   differently (found by the `ahead` fuzz target).
@@ -89,14 +91,16 @@ pub(super) fn warm_up(codec: &str) -> Option<WarmUp> {
     match codec {
         "flac" | "alac" => Some(exact(0, 0)),
         "mp3" => Some(exact(2, 2048)),
+        "vorbis" => Some(exact(1, 0)),
         _ => None,
     }
 }
 
-/// Frames of source audio per segment (about 3 s at 44.1 kHz): long enough that the warm-up
-/// costs little (about 4 % for MP3 at 128 kbit/s), short enough that both workers start at once
-/// and memory stays small (1 MB of decoded stereo per segment).
-pub(super) const SEGMENT_FRAMES: u64 = 1 << 17;
+/// Frames of source audio per segment (about 1.5 s at 44.1 kHz): long enough that the warm-up
+/// costs little (about 5 % more decoding for MP3 at 128 kbit/s, one packet in 64 for Vorbis,
+/// none for FLAC), short enough that both workers start at once and memory stays small (0.5 MB
+/// of decoded stereo per segment; peak RSS of a 3-minute stereo file 12-16 MB).
+pub(super) const SEGMENT_FRAMES: u64 = 1 << 16;
 
 /// Opus segments: 4 s at 48 kHz, so that memory stays small (1.5 MB of decoded stereo per
 /// segment, peak RSS under 16 MB), and prompts up to 4 s are never cut.
@@ -207,6 +211,9 @@ impl Ahead {
         warm_up: WarmUp,
         segment_frames: u64,
     ) -> Option<Ahead> {
+        // Codecs made exact by their warm-up start a segment from a reset decoder; Opus, whose
+        // adapter keeps more than the codec's state, from a new one.
+        let reusable = warm_up.length == Length::Declared;
         let mut workers = Vec::with_capacity(threads);
         for _ in 0..threads {
             let (job_tx, job_rx) = mpsc::sync_channel::<Job>(DEPTH);
@@ -215,7 +222,7 @@ impl Ahead {
             let params = params.clone();
             let handle = std::thread::Builder::new()
                 .name("promptwav-decode".into())
-                .spawn(move || work(factory, &params, &job_rx, &done_tx, &spare_rx))
+                .spawn(move || work(factory, &params, reusable, &job_rx, &done_tx, &spare_rx))
                 .ok()?;
             workers.push(Worker {
                 jobs: Some(job_tx),
@@ -411,12 +418,14 @@ impl Drop for Ahead {
     }
 }
 
-/// A worker: decodes each job's warm-up (output thrown away) and then its body, with a new
-/// decoder per job so that the output depends on the job alone (a job that is not `fresh` goes
-/// on with the decoder of the worker's previous job, the segment just before it).
+/// A worker: decodes each job's warm-up (output thrown away) and then its body, with a decoder
+/// in its initial state (new, or its own reset) so that the output depends on the job alone (a
+/// job that is not `fresh` goes on with the decoder of the worker's previous job, the segment
+/// just before it).
 fn work(
     factory: AudioDecoderFactoryFn,
     params: &AudioCodecParameters,
+    reusable: bool,
     jobs: &Receiver<Job>,
     done: &SyncSender<Done>,
     spare: &Receiver<Vec<f32>>,
@@ -427,8 +436,15 @@ fn work(
         let mut samples = spare.try_recv().unwrap_or_default();
         samples.clear();
         let mut out = Done { pieces: VecDeque::with_capacity(job.body.len()), samples };
+        // A fresh job starts from a decoder's initial state: the worker's own decoder, reset
+        // when `reusable` (building one anew costs more than decoding a packet: Vorbis parses
+        // its codebooks), or a new one.
         let decoder = match kept.take() {
             Some(decoder) if !job.fresh => Ok(decoder),
+            Some(mut decoder) if reusable => {
+                decoder.reset();
+                Ok(decoder)
+            }
             _ => factory(params, &AudioDecoderOptions::default()),
         };
         match decoder {
@@ -537,6 +553,7 @@ mod tests {
             "alac_44100_mono.m4a",
             "truncated.mp3",
             "truncated.flac",
+            "vorbis_44100_stereo.ogg",
         ] {
             assert!(checked.iter().any(|c| c == name), "{name} not decoded ahead: {checked:?}");
         }
