@@ -17,5 +17,6 @@ mod names;
 mod promises;
 mod promises_audio;
 mod promises_read;
+mod schema;
 mod serve;
 mod util;
