@@ -50,6 +50,10 @@ pub struct Converted {
     pub source_frames: u64,
     /// Frames written at the target rate.
     pub output_frames: u64,
+    /// The output's sample rate in Hz (the profile's).
+    pub output_rate: u32,
+    /// The size of the file written, in bytes.
+    pub output_bytes: u64,
     /// Samples clipped in the source: in runs of the profile's `content.clip_run` or more
     /// full-scale samples, counted per channel before mixing ([`mix::ClipCounter`], the count
     /// `check` gives the same file), whatever finishing then does to the level.
@@ -70,6 +74,12 @@ impl Converted {
     /// The source's duration in seconds.
     pub fn duration_s(&self) -> f64 {
         self.source_frames as f64 / f64::from(self.source.sample_rate.max(1))
+    }
+
+    /// The duration of the file written in seconds: the frames written over the output rate,
+    /// after trimming and finishing.
+    pub fn output_duration_s(&self) -> f64 {
+        self.output_frames as f64 / f64::from(self.output_rate.max(1))
     }
 }
 
@@ -1139,6 +1149,8 @@ fn end_conversion(
         source,
         source_frames: stats.frames,
         output_frames: frames,
+        output_rate: limits.profile.sample_rate,
+        output_bytes: encode::wav_bytes(limits.law, frames),
         clipped_samples: clipping.samples,
         clip_runs: clipping.runs,
         output_clipped_samples: output_clipped,

@@ -28,6 +28,10 @@
 //! - Names: [`output_name`] (a file's safe output name), [`romanize`] (Korean), [`is_safe_name`],
 //!   [`Deduper`] (distinct names in one folder).
 //! - Errors: [`Error`], with its [`ErrorKind`] (what to match on) and [`Stage`].
+//! - Reports: a [`Record`] and a [`Report`] serialize (serde) as the JSON of `convert --json`
+//!   and `check --json`, in the report schema: `"schema": 1` ([`SCHEMA_VERSION`], the
+//!   [`Schema`] field) first, one name per fact, units in the names, facts about the file
+//!   written prefixed `output_`; [`NamePair`] is an entry of the JSON names map.
 //!
 //! The modules themselves (`promptwav::decode`, `promptwav::finish`, ...) stay public for the
 //! command line, the benchmarks and the fuzz targets, and are hidden from this documentation:
@@ -99,6 +103,8 @@ pub mod problem;
 pub mod profile;
 #[doc(hidden)]
 pub mod resample;
+#[doc(hidden)]
+pub mod schema;
 // `promptwav serve`: the converter page and the HTTP API (feature `serve`).
 #[cfg(feature = "serve")]
 #[doc(hidden)]
@@ -121,6 +127,8 @@ pub use problem::{Code, Problem, Severity};
 // Profiles and finishing.
 pub use finish::{FinishOptions, InvalidOption, Trim};
 pub use profile::{Codec, ContentRules, PROFILES, Profile, Sources};
+// The report schema (the JSON of `convert --json`, `check --json`, the names map).
+pub use schema::{NamePair, Schema, VERSION as SCHEMA_VERSION};
 // Names.
 pub use names::korean::romanize;
 pub use names::{Deduper, is_safe_name, output_name};

@@ -17,7 +17,7 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use promptwav::batch::{self, Summary};
 use promptwav::finish::{FinishOptions, Trim};
-use promptwav::{ConvertOptions, Profile, Record, Status, names, output, profile};
+use promptwav::{ConvertOptions, NamePair, Profile, Record, Status, names, output, profile};
 
 use promptwav::names::printable as shown;
 
@@ -297,8 +297,9 @@ fn record_line(r: &Record) -> String {
             let mut line =
                 format!("converted {input} -> {}", shown(r.output.as_deref().unwrap_or("")));
             let mut notes = Vec::new();
-            if let (Some(before), Some(after)) = (r.loudness_before, r.loudness_after) {
-                let peak = r.true_peak_after.map(|p| format!(", {p:.1} dBTP")).unwrap_or_default();
+            if let (Some(before), Some(after)) = (r.loudness_lufs, r.output_loudness_lufs) {
+                let peak =
+                    r.output_true_peak_dbtp.map(|p| format!(", {p:.1} dBTP")).unwrap_or_default();
                 notes.push(format!("{before:.1} -> {after:.1} LUFS{peak}"));
             }
             if let Some(cut) = r.limiter_db.filter(|d| *d < -0.05) {
@@ -842,8 +843,10 @@ fn name(args: NameArgs) -> anyhow::Result<ExitCode> {
             out = parts.join("/");
         }
         if args.json {
-            let obj = serde_json::json!({ "input": input.to_string_lossy(), "output": out });
-            say_or_exit(&obj.to_string());
+            let input = input.to_string_lossy();
+            if let Ok(line) = serde_json::to_string(&NamePair::new(&input, &out)) {
+                say_or_exit(&line);
+            }
         } else {
             say_or_exit(&out);
         }
@@ -885,17 +888,9 @@ fn write_names_map(path: &Path, records: &[Record]) -> anyhow::Result<()> {
         .collect();
     let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let text = if json {
-        // The exact input path, and its normalization form when it is not NFC.
-        let list: Vec<_> = pairs
-            .iter()
-            .map(|(r, o)| {
-                let mut pair = serde_json::json!({ "input": r.input, "output": o });
-                if let Some(form) = r.input_form {
-                    pair["input_form"] = form.into();
-                }
-                pair
-            })
-            .collect();
+        // The exact input path, and its normalization form when it is not NFC; each entry
+        // carries the report schema's version.
+        let list: Vec<NamePair> = pairs.iter().map(|(r, o)| NamePair::new(&r.input, o)).collect();
         serde_json::to_string_pretty(&list)? + "\n"
     } else {
         // A byte-order mark first: Excel on Korean Windows reads a CSV without one as CP949
@@ -1019,15 +1014,11 @@ fn check_shard(
             Ok(found) if mine(&found.path) => files.push(found.path),
             Err(skip) if mine(&skip.path) => match skip.kind {
                 SkipKind::Unreadable => files.push(skip.path),
-                SkipKind::Skipped => skipped.push(promptwav::check::Report {
-                    path: skip.path.to_string_lossy().into_owned(),
-                    ok: true,
-                    skipped: Some(skip.reason),
-                    problems: Vec::new(),
-                    facts: promptwav::check::Facts::default(),
-                    path_buf: skip.path,
-                    seconds: 0.0,
-                }),
+                SkipKind::Skipped => {
+                    let mut r = promptwav::check::Report::new(&skip.path);
+                    r.skipped = Some(skip.reason);
+                    skipped.push(r);
+                }
             },
             _ => {}
         }

@@ -81,6 +81,16 @@ impl Codec {
         }
     }
 
+    /// The codec's name in reports (`pcm_s16le`, `pcm_mulaw`, `pcm_alaw`): the name `check`
+    /// gives a WAV promptwav writes in it (promptwav writes PCM as 16-bit only).
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::Pcm => "pcm_s16le",
+            Codec::Mulaw => "pcm_mulaw",
+            Codec::Alaw => "pcm_alaw",
+        }
+    }
+
     /// A name for people.
     pub fn describe(self) -> &'static str {
         match self {

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use promptwav::check::{self, Code, Facts, Problem, Report, Severity};
+use promptwav::check::{self, Code, Problem, Report, Severity};
 use promptwav::profile::Profile;
 use serde::Deserialize;
 
@@ -107,7 +107,7 @@ impl Manifest {
         if r.skipped.is_some() {
             return;
         }
-        match self.prompt_of(&r.path_buf) {
+        match self.prompt_of(&r.input_path) {
             None => {
                 if self.unexpected == Unexpected::Ignore {
                     return;
@@ -123,7 +123,7 @@ impl Manifest {
                 r.problems.push(p);
             }
             Some((name, prompt)) => {
-                let d = r.facts.duration;
+                let d = r.facts.duration_s;
                 if let (Some(max), Some(d)) = (prompt.max_duration, d)
                     && d > max
                 {
@@ -143,7 +143,7 @@ impl Manifest {
                     ));
                 }
                 if let Some([lo, hi]) = prompt.loudness {
-                    let problem = match r.facts.loudness {
+                    let problem = match r.facts.loudness_lufs {
                         Some(l) if l < lo || l > hi => Some(format!(
                             "prompt {name}: {l:.1} LUFS, the manifest allows {lo} to {hi} LUFS"
                         )),
@@ -157,7 +157,7 @@ impl Manifest {
                         let target = (lo + hi) / 2.0;
                         let fix = if check::convert_reads(r) {
                             check::convert_command(
-                                &r.path,
+                                &r.input,
                                 profile,
                                 &format!("--loudness {target}"),
                             )
@@ -184,20 +184,17 @@ impl Manifest {
             .iter()
             .filter(|(_, p)| p.required)
             .filter(|(_, p)| {
-                !reports.iter().any(|r| r.skipped.is_none() && r.path_buf.ends_with(&p.file))
+                !reports.iter().any(|r| r.skipped.is_none() && r.input_path.ends_with(&p.file))
             })
-            .map(|(name, p)| Report {
-                path: p.file.to_string_lossy().into_owned(),
-                ok: false,
-                skipped: None,
-                problems: vec![Problem::new(
+            .map(|(name, p)| {
+                let mut r = Report::new(&p.file);
+                r.ok = false;
+                r.problems.push(Problem::new(
                     Code::ManifestMissing,
                     format!("prompt {name}: no file {} among the inputs", p.file.display()),
                     "add the file, or mark the prompt required = false in the manifest",
-                )],
-                facts: Facts::default(),
-                path_buf: p.file.clone(),
-                seconds: 0.0,
+                ));
+                r
             })
             .collect()
     }

@@ -140,8 +140,8 @@ pub fn record_details(
         (None, Some(c)) => parts.push(format!("decoder: {c}")),
         (None, None) => {}
     }
-    if let Some(rate) = r.source_rate {
-        let ch = match r.source_channels {
+    if let Some(rate) = r.sample_rate_hz {
+        let ch = match r.channels {
             Some(1) => " mono".to_string(),
             Some(2) => " stereo".to_string(),
             Some(n) => format!(" {n} ch"),

@@ -55,6 +55,8 @@ use crate::error::{Error, ErrorKind, Stage};
 use crate::names::{self, Deduper};
 use crate::output;
 use crate::parallel;
+use crate::profile::Profile;
+use crate::schema::Schema;
 use crate::walk::{self, Found, Skip, SkipKind};
 use manifest::Manifest;
 
@@ -153,9 +155,13 @@ pub enum ExistingOutput {
     NotOurs,
 }
 
-/// The report of one input: what it was, what was done, and why not if it was not.
+/// The report of one input: what it was, what was done, and why not if it was not. Its JSON
+/// (`convert --json`) is the report schema's (see [`crate::schema`]): facts about the input
+/// unprefixed, facts about the file written prefixed `output_`, units in the names.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Record {
+    /// The report schema's version (serialized first, as `"schema": 1`).
+    pub schema: Schema,
     /// The input path, as given or found by walking (lossy UTF-8 if it is not UTF-8).
     pub input: String,
     /// The input name's Unicode normalization form when it is not NFC (`"NFD"`, or `"mixed"`;
@@ -169,15 +175,17 @@ pub struct Record {
     pub error: Option<String>,
     /// The stage that failed.
     pub stage: Option<Stage>,
-    /// The container found from the content.
+    /// The input's container, found from the content.
     pub format: Option<String>,
-    /// The codec of the audio track.
+    /// The codec of the input's audio track.
     pub codec: Option<String>,
-    /// The source sample rate in Hz.
-    pub source_rate: Option<u32>,
-    /// The source's channel count.
-    pub source_channels: Option<u16>,
-    /// The source's duration in seconds.
+    /// The input's sample rate in Hz.
+    pub sample_rate_hz: Option<u32>,
+    /// The input's channel count.
+    pub channels: Option<u16>,
+    /// The input's bits per sample, where its codec has such a thing (not MP3, AAC, Opus...).
+    pub bits_per_sample: Option<u16>,
+    /// The input's duration in seconds.
     pub duration_s: Option<f64>,
     /// Samples clipped in the source: in runs of the profile's `content.clip_run` or more
     /// full-scale samples (the count `check` gives the source), whatever finishing did to the
@@ -192,14 +200,15 @@ pub struct Record {
     pub warnings: Vec<String>,
     /// What was at the output's name when the run began (`None`: nothing, or not looked at).
     pub existing_output: Option<ExistingOutput>,
-    /// Finishing only: integrated loudness before (LUFS), at the output rate.
-    pub loudness_before: Option<f64>,
-    /// Finishing only: true peak before (dBTP).
-    pub true_peak_before: Option<f64>,
+    /// Finishing only: integrated loudness of the input (LUFS), measured at the output rate
+    /// after the downmix, before any gain.
+    pub loudness_lufs: Option<f64>,
+    /// Finishing only: true peak of the input (dBTP), measured as `loudness_lufs`.
+    pub true_peak_dbtp: Option<f64>,
     /// Finishing only: integrated loudness of the file written (LUFS).
-    pub loudness_after: Option<f64>,
+    pub output_loudness_lufs: Option<f64>,
     /// Finishing only: true peak of the file written (dBTP).
-    pub true_peak_after: Option<f64>,
+    pub output_true_peak_dbtp: Option<f64>,
     /// Finishing only: the gain applied (dB).
     pub gain_db: Option<f64>,
     /// Finishing only: the limiter's deepest gain reduction (dB, 0 when it did nothing).
@@ -208,6 +217,22 @@ pub struct Record {
     pub trimmed_start_s: Option<f64>,
     /// Finishing only: seconds of silence trimmed from the end.
     pub trimmed_end_s: Option<f64>,
+    /// Converted only: the container written (`wav`).
+    pub output_format: Option<&'static str>,
+    /// Converted only: the codec written (`pcm_s16le`, `pcm_mulaw`, `pcm_alaw`), named as
+    /// `check` names it.
+    pub output_codec: Option<&'static str>,
+    /// Converted only: the output's sample rate in Hz.
+    pub output_sample_rate_hz: Option<u32>,
+    /// Converted only: the output's channel count.
+    pub output_channels: Option<u16>,
+    /// Converted only: the output's bits per sample.
+    pub output_bits_per_sample: Option<u16>,
+    /// Converted only: the duration of the file written, in seconds: frames written over the
+    /// output rate, after trimming and finishing.
+    pub output_duration_s: Option<f64>,
+    /// Converted only: the size of the file written, in bytes.
+    pub output_size_bytes: Option<u64>,
     /// The input path as an OS path (not serialized).
     #[serde(skip)]
     pub input_path: PathBuf,
@@ -230,6 +255,7 @@ impl Record {
     fn new(input: &Path, status: Status) -> Record {
         let shown = input.to_string_lossy().into_owned();
         Record {
+            schema: Schema,
             input_form: names::form_of(&shown),
             input: shown,
             output: None,
@@ -238,22 +264,30 @@ impl Record {
             stage: None,
             format: None,
             codec: None,
-            source_rate: None,
-            source_channels: None,
+            sample_rate_hz: None,
+            channels: None,
+            bits_per_sample: None,
             duration_s: None,
             clipped_samples: None,
             clip_runs: None,
             output_clipped_samples: None,
             warnings: Vec::new(),
             existing_output: None,
-            loudness_before: None,
-            true_peak_before: None,
-            loudness_after: None,
-            true_peak_after: None,
+            loudness_lufs: None,
+            true_peak_dbtp: None,
+            output_loudness_lufs: None,
+            output_true_peak_dbtp: None,
             gain_db: None,
             limiter_db: None,
             trimmed_start_s: None,
             trimmed_end_s: None,
+            output_format: None,
+            output_codec: None,
+            output_sample_rate_hz: None,
+            output_channels: None,
+            output_bits_per_sample: None,
+            output_duration_s: None,
+            output_size_bytes: None,
             input_path: input.to_path_buf(),
             output_path: None,
         }
@@ -279,30 +313,39 @@ impl Record {
         self.output_path = Some(out.to_path_buf());
     }
 
-    fn fill(&mut self, c: &Converted) {
+    /// Fills in what converting found and wrote, in `profile`'s format.
+    fn fill(&mut self, c: &Converted, profile: &Profile) {
+        let r = |v: f64, places: i32| {
+            let k = 10f64.powi(places);
+            (v * k).round() / k
+        };
         self.format = Some(c.source.format.clone());
         self.codec = Some(c.source.codec.clone());
-        self.source_rate = Some(c.source.sample_rate);
-        self.source_channels = Some(c.source.channels);
-        self.duration_s = Some((c.duration_s() * 1000.0).round() / 1000.0);
+        self.sample_rate_hz = Some(c.source.sample_rate);
+        self.channels = Some(c.source.channels);
+        self.bits_per_sample = c.source.bits_per_sample.and_then(|b| u16::try_from(b).ok());
+        self.duration_s = Some(r(c.duration_s(), 3));
         self.clipped_samples = Some(c.clipped_samples);
         self.clip_runs = Some(c.clip_runs);
         self.output_clipped_samples = Some(c.output_clipped_samples);
         self.warnings = c.warnings.clone();
         if let Some(f) = &c.finish {
-            let r = |v: f64, places: i32| {
-                let k = 10f64.powi(places);
-                (v * k).round() / k
-            };
-            self.loudness_before = f.loudness_before.map(|v| r(v, 2));
-            self.true_peak_before = f.true_peak_before.map(|v| r(v, 2));
-            self.loudness_after = f.loudness_after.map(|v| r(v, 2));
-            self.true_peak_after = f.true_peak_after.map(|v| r(v, 2));
+            self.loudness_lufs = f.loudness_before.map(|v| r(v, 2));
+            self.true_peak_dbtp = f.true_peak_before.map(|v| r(v, 2));
+            self.output_loudness_lufs = f.loudness_after.map(|v| r(v, 2));
+            self.output_true_peak_dbtp = f.true_peak_after.map(|v| r(v, 2));
             self.gain_db = Some(r(f.gain_db, 2));
             self.limiter_db = Some(r(f.limiter_db, 2));
             self.trimmed_start_s = Some(r(f.trimmed_start_s, 3));
             self.trimmed_end_s = Some(r(f.trimmed_end_s, 3));
         }
+        self.output_format = Some("wav");
+        self.output_codec = Some(profile.codec.name());
+        self.output_sample_rate_hz = Some(c.output_rate);
+        self.output_channels = Some(profile.channels);
+        self.output_bits_per_sample = Some(profile.bits_per_sample);
+        self.output_duration_s = Some(r(c.output_duration_s(), 3));
+        self.output_size_bytes = Some(c.output_bytes);
     }
 
     fn fail(&mut self, e: &Error) {
@@ -313,12 +356,17 @@ impl Record {
         self.output_path = None;
         // What was known of the source when it failed (after probing).
         if let Some(f) = e.facts() {
-            self.format = f.format.clone();
-            self.codec = f.codec.clone();
-            self.source_rate = f.sample_rate;
-            self.source_channels = f.channels;
-            self.duration_s = f.duration_s.map(|d| (d * 1000.0).round() / 1000.0);
+            self.set_facts(f);
         }
+    }
+
+    /// Sets what probing tells of the input.
+    fn set_facts(&mut self, f: &crate::error::Facts) {
+        self.format = f.format.clone();
+        self.codec = f.codec.clone();
+        self.sample_rate_hz = f.sample_rate;
+        self.channels = f.channels;
+        self.duration_s = f.duration_s.map(|d| (d * 1000.0).round() / 1000.0);
     }
 }
 
@@ -699,12 +747,7 @@ fn run_one(
             Err(e) => record.fail(&e),
             Ok(source) => {
                 record.status = Status::Planned;
-                let facts = crate::convert::facts_of(&source);
-                record.format = facts.format;
-                record.codec = facts.codec;
-                record.source_rate = facts.sample_rate;
-                record.source_channels = facts.channels;
-                record.duration_s = facts.duration_s.map(|d| (d * 1000.0).round() / 1000.0);
+                record.set_facts(&crate::convert::facts_of(&source));
                 record.warnings.extend(existing.map(|e| replacing(e).to_string()));
             }
         }
@@ -725,7 +768,7 @@ fn run_one(
         Ok(c) => match held.take() {
             Some(tmp) => {
                 let mut converted = record.clone();
-                converted.fill(&c);
+                converted.fill(&c, &opts.profile);
                 if manifest::stamp(input) != before {
                     converted.warnings.push(
                         "the input changed while it was converted: the next run converts it again"
@@ -1108,5 +1151,50 @@ mod tests {
         assert_eq!(opts(3).threads_for(100), 3);
         assert_eq!(opts(3).threads_for(0), 1);
         assert!(opts(0).threads_for(100) >= 1);
+    }
+
+    #[test]
+    fn a_record_starts_with_the_schema_and_names_facts_with_units() {
+        let r = Record::failed(Path::new("a.mp3"), Stage::Probe, "not audio");
+        let text = serde_json::to_string(&r).unwrap_or_default();
+        assert!(text.starts_with(r#"{"schema":1,"input":"a.mp3","#), "{text}");
+        for old in ["source_rate", "loudness_before", "loudness_after", "true_peak_after"] {
+            assert!(!text.contains(old), "{old} in {text}");
+        }
+    }
+
+    #[test]
+    fn the_output_facts_are_those_of_the_file_written() {
+        let Ok(dir) = tempfile::tempdir() else { return };
+        let fixture =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats/pcm_s16le_22050_mono.wav");
+        for profile in crate::profile::PROFILES {
+            let out = dir.path().join(profile.name);
+            if fs::create_dir(&out).is_err() {
+                panic!("cannot create {}", out.display());
+            }
+            let opts = ConvertOptions { profile: profile.clone(), ..ConvertOptions::default() };
+            let plan = plan(std::slice::from_ref(&fixture), &out, &opts);
+            let records = run(&plan, &opts, &|_| {}, &|_| {});
+            let r = &records[0];
+            assert_eq!(r.status, Status::Converted, "{r:?}");
+            let Some(written) = &r.output_path else { panic!("no output: {r:?}") };
+            let size = fs::metadata(written).map(|m| m.len()).ok();
+            assert_eq!(r.output_size_bytes, size, "{}", profile.name);
+            assert_eq!(r.output_sample_rate_hz, Some(profile.sample_rate));
+            assert_eq!(r.output_codec, Some(profile.codec.name()));
+            assert_eq!(r.output_bits_per_sample, Some(profile.bits_per_sample));
+            // The frames the file holds, over its rate: the header's size, not the source's.
+            let header = if profile.codec == crate::profile::Codec::Pcm { 44 } else { 58 };
+            let bytes_per_frame = u64::from(profile.bits_per_sample / 8);
+            let frames = (size.unwrap_or(0) - header) / bytes_per_frame;
+            let seconds = frames as f64 / f64::from(profile.sample_rate);
+            let reported = r.output_duration_s.unwrap_or(f64::NAN);
+            assert!((reported - seconds).abs() <= 0.0005 + 1.0 / f64::from(profile.sample_rate));
+            assert_eq!(
+                (r.sample_rate_hz, r.channels, r.bits_per_sample),
+                (Some(22_050), Some(1), Some(16))
+            );
+        }
     }
 }

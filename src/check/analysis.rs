@@ -58,6 +58,12 @@ impl Content {
         self.frames as f64 / f64::from(self.rate.max(1))
     }
 
+    /// The sample peak in dBFS; `None` for digital silence (or a peak that is no number).
+    pub fn sample_peak_dbfs(&self) -> Option<f64> {
+        (self.sample_peak > 0.0 && self.sample_peak.is_finite())
+            .then(|| 20.0 * self.sample_peak.log10())
+    }
+
     /// Seconds of silence at the start (all of it for silence).
     pub fn leading_silence_s(&self) -> f64 {
         let frames = self.first_loud.unwrap_or(self.frames);
@@ -382,6 +388,9 @@ mod tests {
         assert!((lufs + 23.0).abs() < 0.5, "{lufs}");
         let tp = c.true_peak_dbtp.unwrap_or(f64::NAN);
         assert!((tp + 20.0).abs() < 0.2, "{tp}");
+        // The sample peak: the sine's largest sample, -20 dBFS, never above the true peak.
+        let peak = c.sample_peak_dbfs().unwrap_or(f64::NAN);
+        assert!((peak + 20.0).abs() < 0.01 && peak <= tp + 0.01, "{peak} {tp}");
         assert_eq!(c.clip_runs, 0);
         assert!(c.dc_offset.abs() < 1e-4);
         assert_eq!(c.first_loud, Some(1));
@@ -393,6 +402,7 @@ mod tests {
         assert_eq!(c.first_loud, None);
         assert_eq!(c.loudness_lufs, None);
         assert_eq!(c.true_peak_dbtp, None);
+        assert_eq!(c.sample_peak_dbfs(), None);
 
         let mut s = vec![0.5f32; 100];
         s.extend([1.0, 1.0, 1.0, 1.0, 0.2, -1.0, -1.0, 1.0, 1.0, 1.0]);

@@ -39,11 +39,13 @@ use crate::decode::{self, Decoder};
 use crate::error::io_reason;
 use crate::parallel;
 use crate::profile::{Codec, Profile};
+use crate::schema::Schema;
 use crate::walk::{self, Skip, SkipKind};
 
 pub use crate::problem::{Code, Problem, Severity};
 
-/// What was measured about a file (what could be).
+/// What was measured about a file (what could be), named as the report schema names it (see
+/// [`crate::schema`]).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Facts {
     /// The container, from the content (`wav`, `mp3`, ...).
@@ -51,26 +53,31 @@ pub struct Facts {
     /// The codec (`pcm_s16le`, `pcm_mulaw`, `mp3`, ...).
     pub codec: Option<String>,
     /// Sample rate in Hz.
-    pub rate: Option<u32>,
+    pub sample_rate_hz: Option<u32>,
     /// Channels.
     pub channels: Option<u16>,
     /// Bits per sample, where the codec has such a thing.
-    pub bits: Option<u16>,
+    pub bits_per_sample: Option<u16>,
     /// Duration in seconds, of the audio really present.
-    pub duration: Option<f64>,
+    pub duration_s: Option<f64>,
     /// Integrated loudness, LUFS (EBU R128); null for silence or audio under 0.4 s.
-    pub loudness: Option<f64>,
+    pub loudness_lufs: Option<f64>,
     /// True peak, dBTP; null for digital silence.
-    pub peak: Option<f64>,
+    pub true_peak_dbtp: Option<f64>,
+    /// Sample peak, dBFS (the largest sample, not interpolated); null for digital silence.
+    pub peak_dbfs: Option<f64>,
     /// File size in bytes.
-    pub size: Option<u64>,
+    pub size_bytes: Option<u64>,
 }
 
-/// The result of checking one file.
+/// The result of checking one file. Its JSON (`check --json`) is the report schema's: the file
+/// is the `input`, as in `convert`'s records.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Report {
+    /// The report schema's version (serialized first, as `"schema": 1`).
+    pub schema: Schema,
     /// The path, as given or found by walking (lossy UTF-8 if it is not UTF-8).
-    pub path: String,
+    pub input: String,
     /// Whether the file passes: no error (and no warning, with `strict`).
     pub ok: bool,
     /// Why the file was not checked (found by walking a folder: hidden, not audio by its
@@ -84,21 +91,23 @@ pub struct Report {
     pub facts: Facts,
     /// The path as an OS path (not serialized).
     #[serde(skip)]
-    pub path_buf: PathBuf,
+    pub input_path: PathBuf,
     /// Seconds the check took (not serialized; JUnit reports it).
     #[serde(skip)]
     pub seconds: f64,
 }
 
 impl Report {
-    fn new(path: &Path) -> Report {
+    /// The report of `path` before it is examined: ok, no problem, no fact.
+    pub fn new(path: &Path) -> Report {
         Report {
-            path: path.to_string_lossy().into_owned(),
+            schema: Schema,
+            input: path.to_string_lossy().into_owned(),
             ok: true,
             skipped: None,
             problems: Vec::new(),
             facts: Facts::default(),
-            path_buf: path.to_path_buf(),
+            input_path: path.to_path_buf(),
             seconds: 0.0,
         }
     }
@@ -173,7 +182,7 @@ pub fn convert_reads(report: &Report) -> bool {
         | Code::DataSizeZero
         | Code::FmtDuplicate
         | Code::Undecodable => true,
-        Code::NotWav => report.facts.rate.is_none(),
+        Code::NotWav => report.facts.sample_rate_hz.is_none(),
         _ => false,
     })
 }
@@ -271,7 +280,7 @@ pub fn check_file(path: &Path, opts: &CheckOptions) -> Report {
     let started = Instant::now();
     let mut report = Report::new(path);
     let profile = &opts.profile;
-    let fix = convert_fix(&report.path, profile);
+    let fix = convert_fix(&report.input, profile);
 
     if let Some(file_name) = path.file_name() {
         report.problems.extend(name::check(file_name, profile));
@@ -324,7 +333,7 @@ fn examine(path: &Path, profile: &Profile, fix: &str, quick: bool, report: &mut 
         Ok(m) => m.len(),
         Err(e) => return unreadable(report, format!("cannot read: {}", io_reason(&e))),
     };
-    report.facts.size = Some(size);
+    report.facts.size_bytes = Some(size);
     let mut head = Vec::with_capacity(4096);
     if let Err(e) = (&mut file).take(4096).read_to_end(&mut head) {
         return unreadable(report, format!("cannot read: {}", io_reason(&e)));
@@ -338,9 +347,10 @@ fn examine(path: &Path, profile: &Profile, fix: &str, quick: bool, report: &mut 
     };
 
     if let Some(c) = &content {
-        report.facts.duration = Some(round(c.duration_s(), 3));
-        report.facts.loudness = c.loudness_lufs.map(|l| round(l, 2));
-        report.facts.peak = c.true_peak_dbtp.map(|p| round(p, 2));
+        report.facts.duration_s = Some(round(c.duration_s(), 3));
+        report.facts.loudness_lufs = c.loudness_lufs.map(|l| round(l, 2));
+        report.facts.true_peak_dbtp = c.true_peak_dbtp.map(|p| round(p, 2));
+        report.facts.peak_dbfs = c.sample_peak_dbfs().map(|p| round(p, 2));
         // The content of a file that is no WAV is measured, not judged: it must be converted
         // anyway, and the conversion is what will be checked.
         if is_wave && !quick {
@@ -366,7 +376,7 @@ fn content_problems(c: &Content, profile: &Profile, report: &mut Report) {
     let rules = &profile.content;
     let command = |report: &Report, flag: &str, by_hand: &str| {
         if convert_reads(report) {
-            format!("run {}", convert_command(&report.path, profile, flag))
+            format!("run {}", convert_command(&report.input, profile, flag))
         } else {
             by_hand.to_string()
         }
@@ -485,9 +495,9 @@ fn examine_other(
                 let f = &mut report.facts;
                 f.format = Some(info.format.clone());
                 f.codec = Some(info.codec.clone());
-                f.rate = Some(info.sample_rate);
+                f.sample_rate_hz = Some(info.sample_rate);
                 f.channels = Some(info.channels);
-                f.bits = info.bits_per_sample.and_then(|b| u16::try_from(b).ok());
+                f.bits_per_sample = info.bits_per_sample.and_then(|b| u16::try_from(b).ok());
                 format!(
                     "this is {} ({}, {} Hz, {} channel(s)){named}, not a WAV",
                     format_describe(&info.format),
@@ -589,9 +599,10 @@ fn examine_wav(
     }
     let f = &mut report.facts;
     f.codec = Some(codec_name(fmt));
-    f.rate = Some(fmt.rate);
+    f.sample_rate_hz = Some(fmt.rate);
     f.channels = Some(fmt.channels);
-    f.bits = Some(fmt.valid_bits.filter(|&v| v > 0).unwrap_or(fmt.bits)).filter(|&b| b > 0);
+    f.bits_per_sample =
+        Some(fmt.valid_bits.filter(|&v| v > 0).unwrap_or(fmt.bits)).filter(|&b| b > 0);
     format_problems(fmt, profile, fix, report);
 
     let data = wav.data?;

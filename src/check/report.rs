@@ -29,7 +29,7 @@ pub fn facts_line(r: &Report) -> String {
     if let Some(v) = &f.codec {
         parts.push(v.clone());
     }
-    if let Some(v) = f.rate {
+    if let Some(v) = f.sample_rate_hz {
         parts.push(format!("{v} Hz"));
     }
     match f.channels {
@@ -38,16 +38,16 @@ pub fn facts_line(r: &Report) -> String {
         Some(n) => parts.push(format!("{n} ch")),
         None => {}
     }
-    if let Some(v) = f.bits {
+    if let Some(v) = f.bits_per_sample {
         parts.push(format!("{v}-bit"));
     }
-    if let Some(v) = f.duration {
+    if let Some(v) = f.duration_s {
         parts.push(format!("{v:.2} s"));
-        parts.push(match f.loudness {
+        parts.push(match f.loudness_lufs {
             Some(l) => format!("{l:.1} LUFS"),
             None => "LUFS n/a".into(),
         });
-        parts.push(match f.peak {
+        parts.push(match f.true_peak_dbtp {
             Some(p) => format!("{p:.1} dBTP"),
             None => "dBTP n/a".into(),
         });
@@ -58,7 +58,7 @@ pub fn facts_line(r: &Report) -> String {
 /// The text report of one file: one line with its verdict and facts, then one line per problem
 /// with its fix.
 pub fn text(r: &Report) -> String {
-    let path = shown(&r.path);
+    let path = shown(&r.input);
     if let Some(why) = &r.skipped {
         return format!("SKIP  {path}: {}", shown(why));
     }
@@ -145,8 +145,8 @@ pub fn junit(reports: &[Report], profile: &str, strict: bool) -> String {
             x,
             "    <testcase classname=\"promptwav.check.{}\" name=\"{}\" file=\"{}\" time=\"{:.3}\"",
             xml_escape(profile),
-            xml_escape(&r.path),
-            xml_escape(&r.path),
+            xml_escape(&r.input),
+            xml_escape(&r.input),
             r.seconds
         );
         let failing: Vec<&super::Problem> = r

@@ -130,7 +130,8 @@ pub struct SourceInfo {
     pub sample_rate: u32,
     /// The number of channels.
     pub channels: u16,
-    /// Bits per sample of the source, where the codec has such a thing (PCM, FLAC, ALAC).
+    /// Bits per sample of the source, where the codec has such a thing (PCM, 8 for G.711, FLAC,
+    /// ALAC).
     pub bits_per_sample: Option<u32>,
     /// The length the container declares, in frames at `sample_rate`, if it declares one.
     pub declared_frames: Option<u64>,
@@ -510,9 +511,13 @@ impl Decoder {
             .or(decoder.codec_params().channels.as_ref())
             .map(|c| c.count() as u16)
             .unwrap_or(0);
+        // G.711 stores 8 bits a sample (what `check` reads in the header), which symphonia
+        // does not say.
+        let g711 = matches!(codec.as_str(), "pcm_mulaw" | "pcm_alaw");
         let bits_per_sample = params
             .bits_per_sample
             .or(params.bits_per_coded_sample)
+            .or(g711.then_some(8))
             .filter(|_| codec.starts_with("pcm") || codec == "flac" || codec == "alac");
 
         // Gapless trimming symphonia does not do: AAC priming in MP4 (edit list or iTunSMPB),

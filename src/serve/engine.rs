@@ -175,8 +175,8 @@ pub fn check(upload: &Upload, profile: &Profile, strict: bool) -> Report {
         )];
         r
     });
-    report.path = upload.original.clone();
-    report.path_buf = PathBuf::from(&upload.original);
+    report.input = upload.original.clone();
+    report.input_path = PathBuf::from(&upload.original);
     for p in &mut report.problems {
         p.message = upload.scrub(&p.message);
         p.fix = upload.scrub(&p.fix);

@@ -134,8 +134,8 @@ async fn name(State(app): State<Arc<App>>, Query(q): Params) -> Response {
         Ok(p) => p,
         Err(r) => return r,
     };
-    axum::Json(serde_json::json!({ "input": input, "output": engine::name(input, profile) }))
-        .into_response()
+    let output = engine::name(input, profile);
+    axum::Json(crate::schema::NamePair::new(input, &output)).into_response()
 }
 
 #[derive(serde::Deserialize)]

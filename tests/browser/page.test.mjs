@@ -124,8 +124,11 @@ test('the converter page, end to end', { timeout: 240_000 }, async () => {
       name: e.querySelector('[data-testid=name]')?.value ?? null,
       warnings: [...e.querySelectorAll('[data-testid=warnings] li')].map((l) => l.textContent),
       reason: e.querySelector('[data-testid=reason]')?.textContent ?? null,
+      meta: e.querySelector('[data-testid=meta]')?.textContent ?? '',
     })));
     assert.deepEqual(rows.map((r) => r.original), order);
+    // Each converted row says what its source was, from the record (sample_rate_hz, channels).
+    for (const r of rows.filter((r) => r.state === 'done')) assert.match(r.meta, /\d+ Hz, \d+ ch/, r.original);
     const broken = rows.find((r) => r.original === '고장난 파일.mp3');
     assert.equal(broken.state, 'failed');
     assert.ok(broken.reason && broken.reason.length > 5, 'the broken file shows its reason');
@@ -172,7 +175,7 @@ test('the converter page, end to end', { timeout: 240_000 }, async () => {
 
     // The ZIP: every WAV read by python3's wave module; the names map with its BOM.
     const expectLen = await page.evaluate(() => Object.fromEntries(rows.filter((r) => r.state === 'done').map((r) => [r.name,
-      [r.file.name, r.record.duration_s - (r.record.trimmed_start_s || 0) - (r.record.trimmed_end_s || 0)]])));
+      [r.file.name, r.record.output_duration_s]])));
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#zip')]);
     assert.equal(download.suggestedFilename(), 'prompts.zip');
     const zipPath = join(work, 'prompts.zip');
@@ -195,7 +198,8 @@ print(json.dumps(out))
     for (const [name, [ch, rate, width, comp, frames]] of Object.entries(report.wavs)) {
       assert.deepEqual([ch, rate, width, comp], [1, 48000, 2, 'NONE'], name);
       const seconds = frames / 48000;
-      assert.ok(Math.abs(seconds - expectLen[name][1]) < 0.06, `${name}: ${seconds} s vs ${expectLen[name][1]}`);
+      // The record's output_duration_s is the length of the file written (rounded to 1 ms).
+      assert.ok(Math.abs(seconds - expectLen[name][1]) < 0.001, `${name}: ${seconds} s vs ${expectLen[name][1]}`);
     }
     const [mapName, mapText] = report.map;
     assert.equal(mapName, 'names-map.csv');
@@ -219,8 +223,11 @@ print(json.dumps(out))
     const verdicts = await page.$$eval('[data-testid=check-row]', (els) => els.map((e) => ({
       ok: e.querySelector('[data-testid=verdict]').dataset.ok,
       codes: [...e.querySelectorAll('[data-code]')].map((p) => p.dataset.code),
+      meta: e.querySelector('.meta')?.textContent ?? '',
     })));
     assert.equal(verdicts[0].ok, 'false');
+    // The facts of the report (sample_rate_hz, channels, duration_s) are shown.
+    assert.ok(verdicts[0].meta.includes('44100 Hz') && verdicts[0].meta.includes('2 ch'), JSON.stringify(verdicts));
     assert.ok(verdicts[0].codes.includes('sample-rate') && verdicts[0].codes.includes('channels'), JSON.stringify(verdicts));
     assert.equal(verdicts[1].ok, 'true');
     await page.screenshot({ path: join(shots, 'check-en.png') });

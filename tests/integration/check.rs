@@ -131,22 +131,22 @@ fn json_reports_the_measured_facts() {
     assert_eq!(code, 0);
     let v = &json_lines(&stdout)[0];
     assert_eq!(v["ok"], true);
-    assert_eq!(v["path"], fixture("check/ok.wav").to_string_lossy().as_ref());
+    assert_eq!(v["input"], fixture("check/ok.wav").to_string_lossy().as_ref());
     assert_eq!(v["format"], "wav");
-    assert_eq!(v["rate"], 48000);
+    assert_eq!(v["sample_rate_hz"], 48000);
     assert_eq!(v["channels"], 1);
-    assert_eq!(v["bits"], 16);
-    assert_eq!(v["duration"], 0.5);
+    assert_eq!(v["bits_per_sample"], 16);
+    assert_eq!(v["duration_s"], 0.5);
     // A 1 kHz sine at -20 dBFS peak: -23 LUFS (mono), -20 dBTP.
-    let lufs = v["loudness"].as_f64().unwrap();
+    let lufs = v["loudness_lufs"].as_f64().unwrap();
     assert!((lufs + 23.0).abs() < 0.3, "{lufs}");
-    let peak = v["peak"].as_f64().unwrap();
+    let peak = v["true_peak_dbtp"].as_f64().unwrap();
     assert!((peak + 20.0).abs() < 0.3, "{peak}");
 
     // Short audio: loudness is null (EBU R128 needs 0.4 s), the peak is still there.
     let (_, stdout, _) = run_check(&["--json"], &[&fixture("check/channels.wav")]);
     let v = &json_lines(&stdout)[0];
-    assert!(v["loudness"].is_null() && v["peak"].is_number(), "{v}");
+    assert!(v["loudness_lufs"].is_null() && v["true_peak_dbtp"].is_number(), "{v}");
 }
 
 /// Copies ok.wav under hostile names into a folder, for escaping tests.
@@ -297,7 +297,7 @@ fn folders_are_walked_like_convert() {
     let paths: Vec<String> = lines
         .iter()
         .map(|v| {
-            Path::new(v["path"].as_str().unwrap())
+            Path::new(v["input"].as_str().unwrap())
                 .strip_prefix(&root)
                 .unwrap()
                 .to_string_lossy()
@@ -407,7 +407,7 @@ fn no_input_makes_it_panic() {
         assert!(
             !r.problems.iter().any(|p| p.message.contains("internal error")),
             "{}: {:?}",
-            r.path,
+            r.input,
             r.problems
         );
         let _ = report::junit(std::slice::from_ref(r), "channeltalk", false);
@@ -481,10 +481,10 @@ fn everything_convert_writes_passes_check() {
     for v in &lines {
         let errors: Vec<&Value> =
             v["problems"].as_array().unwrap().iter().filter(|p| p["severity"] == "error").collect();
-        assert!(errors.is_empty(), "{}: {errors:?}", v["path"]);
-        assert_eq!(v["rate"], 48000);
+        assert!(errors.is_empty(), "{}: {errors:?}", v["input"]);
+        assert_eq!(v["sample_rate_hz"], 48000);
         assert_eq!(v["channels"], 1);
-        assert_eq!(v["bits"], 16);
+        assert_eq!(v["bits_per_sample"], 16);
         assert_eq!(v["format"], "wav");
     }
     assert_eq!(code, 0);

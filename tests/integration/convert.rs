@@ -208,16 +208,19 @@ fn json_records_have_the_documented_fields_in_input_order() {
     for (i, r) in records.iter().enumerate() {
         assert!(r["input"].as_str().unwrap().ends_with(&format!("f{i:02}.wav")), "order: {r}");
         for key in [
+            "schema",
             "input",
             "output",
             "status",
             "error",
             "format",
             "codec",
-            "source_rate",
-            "source_channels",
+            "sample_rate_hz",
+            "channels",
             "duration_s",
             "clipped_samples",
+            "output_sample_rate_hz",
+            "output_duration_s",
             "warnings",
         ] {
             assert!(r.get(key).is_some(), "missing {key} in {r}");

@@ -673,7 +673,7 @@ fn match_loudness_brings_a_batch_to_its_median() {
     assert_eq!(lines.len(), 3);
     // The median file (-24 LUFS at 48 kHz) sets the target: its loudness at the profile's rate,
     // which it keeps (its gain is 0); the others come to it.
-    let median = lines[1]["loudness_before"].as_f64().unwrap();
+    let median = lines[1]["loudness_lufs"].as_f64().unwrap();
     assert!(lines[1]["gain_db"].as_f64().unwrap().abs() < 0.2, "{}", lines[1]);
     for v in &lines {
         let path = PathBuf::from(v["output"].as_str().unwrap());
@@ -681,9 +681,9 @@ fn match_loudness_brings_a_batch_to_its_median() {
         let (l, tp) = loudness(&wav.samples, wav.rate);
         assert!((l - median).abs() <= 0.5, "{}: {l}, median {median}: {v}", path.display());
         assert!(tp <= -1.0);
-        assert!((v["loudness_after"].as_f64().unwrap() - l).abs() < 0.05, "{v}");
+        assert!((v["output_loudness_lufs"].as_f64().unwrap() - l).abs() < 0.05, "{v}");
     }
-    let before: Vec<f64> = lines.iter().map(|v| v["loudness_before"].as_f64().unwrap()).collect();
+    let before: Vec<f64> = lines.iter().map(|v| v["loudness_lufs"].as_f64().unwrap()).collect();
     assert!(before[0] < median - 5.0 && before[2] > median + 5.0, "{before:?}");
 }
 
@@ -720,10 +720,10 @@ fn the_json_record_reports_loudness_peak_and_trim() {
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     let v = &json_lines(&res.stdout)[0];
     let num = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("{k}: {v}"));
-    assert!((num("loudness_before") + 28.0).abs() < 0.6, "{v}");
-    assert!((num("loudness_after") + 19.0).abs() <= 0.5, "{v}");
-    assert!(num("true_peak_after") <= -1.0, "{v}");
-    assert!(num("true_peak_before") < num("true_peak_after"), "{v}");
+    assert!((num("loudness_lufs") + 28.0).abs() < 0.6, "{v}");
+    assert!((num("output_loudness_lufs") + 19.0).abs() <= 0.5, "{v}");
+    assert!(num("output_true_peak_dbtp") <= -1.0, "{v}");
+    assert!(num("true_peak_dbtp") < num("output_true_peak_dbtp"), "{v}");
     assert!((num("gain_db") - 9.0).abs() < 1.0, "{v}");
     assert!((num("trimmed_start_s") - (lead - 0.1)).abs() < 0.01, "{v}");
     assert!((num("trimmed_end_s") - (trail - 0.1)).abs() < 0.01, "{v}");
@@ -734,8 +734,13 @@ fn the_json_record_reports_loudness_peak_and_trim() {
     let res =
         promptwav().args(["convert", "--json"]).arg(&input).arg("-o").arg(&plain).output().unwrap();
     let v = &json_lines(&res.stdout)[0];
-    for k in ["loudness_before", "loudness_after", "true_peak_after", "gain_db", "trimmed_start_s"]
-    {
+    for k in [
+        "loudness_lufs",
+        "output_loudness_lufs",
+        "output_true_peak_dbtp",
+        "gain_db",
+        "trimmed_start_s",
+    ] {
         assert!(v[k].is_null(), "{k}: {v}");
     }
 
@@ -917,10 +922,10 @@ fn every_fixture_through_every_finishing_flag_fails_only_as_without_them() {
         assert_eq!(a["input"], b["input"]);
         assert_eq!((&a["status"], &a["error"]), (&b["status"], &b["error"]), "{b}");
         if b["status"] == "converted" {
-            if let Some(tp) = b["true_peak_after"].as_f64() {
+            if let Some(tp) = b["output_true_peak_dbtp"].as_f64() {
                 assert!(tp <= -1.0, "{b}");
             }
-            if let Some(l) = b["loudness_after"].as_f64() {
+            if let Some(l) = b["output_loudness_lufs"].as_f64() {
                 assert!((l + 19.0).abs() <= 0.5, "{b}");
             }
         }

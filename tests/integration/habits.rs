@@ -306,14 +306,18 @@ fn a_config_file_found_upward_sets_defaults_that_flags_override() {
     // From the file (two folders up): the profile (.wav16, 16 kHz) and the loudness.
     let r = convert(&[]);
     assert!(r["output"].as_str().unwrap().ends_with("a.wav16"), "{r}");
-    assert!((r["loudness_after"].as_f64().unwrap() + 19.0).abs() < 0.5, "{r}");
+    assert!((r["output_loudness_lufs"].as_f64().unwrap() + 19.0).abs() < 0.5, "{r}");
     // Flags win; --no-config ignores the file; --config names another.
     let r = convert(&["--no-config"]);
-    assert!(r["output"].as_str().unwrap().ends_with("a.wav") && r["loudness_after"].is_null());
+    assert!(
+        r["output"].as_str().unwrap().ends_with("a.wav") && r["output_loudness_lufs"].is_null()
+    );
     let other = dir.path().join("other.toml");
     fs::write(&other, "profile = \"teams\"\n").unwrap();
     let r = convert(&["--config", other.to_str().unwrap()]);
-    assert!(r["output"].as_str().unwrap().ends_with("a.wav") && r["loudness_after"].is_null());
+    assert!(
+        r["output"].as_str().unwrap().ends_with("a.wav") && r["output_loudness_lufs"].is_null()
+    );
     let res = promptwav()
         .current_dir(&deep)
         .args(["convert", "a.wav", "--profile", "channeltalk", "--loudness", "-23", "--json", "-o"])
@@ -322,7 +326,7 @@ fn a_config_file_found_upward_sets_defaults_that_flags_override() {
         .unwrap();
     let r = &json_lines(&res.stdout)[0];
     assert!(r["output"].as_str().unwrap().ends_with("a.wav"), "{r}");
-    assert!((r["loudness_after"].as_f64().unwrap() + 23.0).abs() < 0.5, "{r}");
+    assert!((r["output_loudness_lufs"].as_f64().unwrap() + 23.0).abs() < 0.5, "{r}");
     // `promptwav config` says each setting and where it came from.
     let res = promptwav().current_dir(&deep).args(["config", "--strict"]).output().unwrap();
     let text = String::from_utf8(res.stdout).unwrap();
@@ -392,7 +396,7 @@ required = false
     assert_eq!(code, Some(1));
     let reports = json_lines(json.as_bytes());
     let codes_of = |suffix: &str| -> Vec<String> {
-        let r = reports.iter().find(|r| r["path"].as_str().unwrap().ends_with(suffix)).unwrap();
+        let r = reports.iter().find(|r| r["input"].as_str().unwrap().ends_with(suffix)).unwrap();
         r["problems"]
             .as_array()
             .unwrap()
@@ -456,7 +460,7 @@ fn check_shards_together_check_every_file_once_as_convert_shards_do() {
         .arg(fixture("check"))
         .output()
         .unwrap();
-    let checked = paths(json_lines(&res.stdout), "path");
+    let checked = paths(json_lines(&res.stdout), "input");
     let res = promptwav()
         .args(["--no-config", "convert", "--json", "--dry-run", "--shard", "2/3", "-o"])
         .arg(dir.path().join("o"))
@@ -498,13 +502,13 @@ fn check_quick_reads_headers_only_and_finds_the_same_header_problems() {
     assert_eq!(full.len(), quick.len());
     assert!(full.len() > 25);
     for (f, q) in full.iter().zip(&quick) {
-        assert_eq!(f["path"], q["path"]);
-        assert_eq!(codes_of(f), codes_of(q), "{}", f["path"]);
+        assert_eq!(f["input"], q["input"]);
+        assert_eq!(codes_of(f), codes_of(q), "{}", f["input"]);
         // Nothing of the content is looked at.
         let q_all: Vec<&str> =
             q["problems"].as_array().unwrap().iter().filter_map(|p| p["code"].as_str()).collect();
         for c in ["clipping", "dc-offset", "leading-silence", "silent"] {
-            assert!(!q_all.contains(&c), "{}: {c} in quick mode", q["path"]);
+            assert!(!q_all.contains(&c), "{}: {c} in quick mode", q["input"]);
         }
     }
     // The header's duration still meets the profile's limits.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["error"],
     &["problem", "names", "mix", "resample", "encode", "output", "walk", "parallel"],
-    &["profile", "decode", "finish"],
+    &["profile", "decode", "finish", "schema"],
     &["convert"],
     &["batch", "check"],
     &["serve"],

@@ -18,5 +18,6 @@ mod names_plan;
 mod promises;
 mod promises_audio;
 mod promises_read;
+mod schema;
 mod serve;
 mod util;

@@ -258,5 +258,5 @@ fn failed_records_say_what_the_file_was() {
     assert_eq!(r["status"], "failed", "{r}");
     assert_eq!((r["format"].as_str(), r["codec"].as_str()), (Some("flac"), Some("flac")), "{r}");
     assert!(r["duration_s"].as_f64().is_some_and(|d| d > 0.0), "{r}");
-    assert!(r["source_rate"].as_u64().is_some(), "{r}");
+    assert!(r["sample_rate_hz"].as_u64().is_some(), "{r}");
 }

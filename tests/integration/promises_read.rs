@@ -135,7 +135,7 @@ fn data_after_ten_thousand_chunks_is_found_and_repeats_are_counted() {
     let p = problem(&report, "extra-chunk").unwrap();
     assert!(p["message"].as_str().unwrap().ends_with("(10000 times)"), "{p}");
     // The audio was found and measured.
-    assert_eq!(report["duration"].as_f64(), Some(0.1), "{report}");
+    assert_eq!(report["duration_s"].as_f64(), Some(0.1), "{report}");
 
     let r = convert(&path, &dir.path().join("out"));
     assert_eq!(r["status"], "converted", "{r}");
@@ -192,7 +192,7 @@ fn a_wav_written_to_a_pipe_is_read_to_its_end_by_both() {
         for c in ["riff-size-mismatch", "data-size-zero", "truncated-data", "bad-chunk"] {
             assert!(problem(&report, c).is_none(), "{name}: {report}");
         }
-        assert_eq!(report["duration"].as_f64(), Some(0.1), "{name}: {report}");
+        assert_eq!(report["duration_s"].as_f64(), Some(0.1), "{name}: {report}");
 
         let r = convert(&path, &dir.path().join("out"));
         assert_eq!(r["status"], "converted", "{name}: {r}");

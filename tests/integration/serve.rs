@@ -225,8 +225,15 @@ fn convert_with_finishing_and_other_profiles() {
         .decode_utf8_lossy()
         .into_owned();
     let rec: serde_json::Value = serde_json::from_str(&rec).unwrap();
-    assert!(rec["loudness_after"].as_f64().is_some(), "{rec}");
+    assert_eq!(rec["schema"], 1, "{rec}");
+    assert!(rec["output_loudness_lufs"].as_f64().is_some(), "{rec}");
     assert!(rec["trimmed_start_s"].as_f64().is_some(), "{rec}");
+    // The output's facts: the profile's format, the length of the file sent back.
+    assert_eq!(rec["output_sample_rate_hz"], 8000, "{rec}");
+    let frames = (r.body.len() - 44) / 2;
+    let seconds = rec["output_duration_s"].as_f64().unwrap();
+    assert!((seconds - frames as f64 / 8000.0).abs() < 0.001, "{seconds} s, {frames} frames");
+    assert_eq!(rec["output_size_bytes"], r.body.len(), "{rec}");
     assert_eq!(r.header("content-disposition"), Some("attachment; filename=\"greeting_one.wav\""));
     // Without a name, the fallback.
     let r = request(&s, "POST", "/api/convert", &[], &body);
@@ -270,9 +277,10 @@ fn check_reports_as_the_cli_does() {
     let r = post_file(&s, "/api/check", &fixture("formats/pcm_s16le_44100_stereo.wav"));
     assert_eq!(r.status, 200);
     let rep = r.json();
+    assert_eq!(rep["schema"], 1);
     assert_eq!(rep["ok"], false);
-    assert_eq!(rep["path"], "pcm_s16le_44100_stereo.wav");
-    assert_eq!(rep["rate"], 44100);
+    assert_eq!(rep["input"], "pcm_s16le_44100_stereo.wav");
+    assert_eq!(rep["sample_rate_hz"], 44100);
     let codes: Vec<&str> =
         rep["problems"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap()).collect();
     let cli = promptwav()
@@ -302,6 +310,7 @@ fn names_profiles_and_health() {
     let s = start(&[]);
     let r = get(&s, &format!("/api/name?q={}", enc("점심시간 안내.wav")));
     assert_eq!(r.json()["output"], cli_name("점심시간 안내.wav").as_str());
+    assert_eq!(r.json()["schema"], 1);
     assert_eq!(get(&s, "/api/name").status, 400);
     let r = request(
         &s,

@@ -212,7 +212,7 @@ function convertRow(r) {
 function plainWarnings(rec) {
   const out = [];
   if (!rec) return out;
-  if (rec.loudness_before != null && rec.loudness_after != null) out.push(t('loudness', rec.loudness_before.toFixed(1), rec.loudness_after.toFixed(1)));
+  if (rec.loudness_lufs != null && rec.output_loudness_lufs != null) out.push(t('loudness', rec.loudness_lufs.toFixed(1), rec.output_loudness_lufs.toFixed(1)));
   if ((rec.trimmed_start_s || 0) + (rec.trimmed_end_s || 0) > 0) out.push(t('trimmed', rec.trimmed_start_s || 0, rec.trimmed_end_s || 0));
   for (const w of rec.warnings || []) {
     if (/clipped at full scale/.test(w)) out.push(t('clipped', parseInt(w, 10) || rec.clipped_samples || 0));
@@ -234,7 +234,7 @@ function renderRow(r) {
   const meta = [];
   if (rec && rec.duration_s != null) meta.push(t('seconds', rec.duration_s));
   if (rec && rec.format) meta.push(`${rec.format}${rec.codec && rec.codec !== rec.format ? ` / ${rec.codec}` : ''}`);
-  if (rec && rec.source_rate) meta.push(`${rec.source_rate} Hz, ${rec.source_channels} ch`);
+  if (rec && rec.sample_rate_hz) meta.push(`${rec.sample_rate_hz} Hz, ${rec.channels} ch`);
   left.append(el('div', { class: 'meta', 'data-testid': 'meta', text: meta.join(' · ') }));
   const stateText = { waiting: t('waiting'), uploading: t('uploading'), converting: t('converting'), done: t('done'), failed: t('failed') }[r.state];
   left.append(el('div', { class: `state ${r.state === 'done' ? 'ok' : r.state === 'failed' ? 'bad' : ''}`, 'data-testid': 'state', role: 'status', text: stateText + (r.note ? ` — ${r.note}` : '') }));
@@ -374,7 +374,7 @@ function renderCheck(c) {
   const left = el('div');
   left.append(el('div', { class: 'orig', text: c.file.name }));
   if (rep) {
-    const f = [rep.format, rep.codec, rep.rate && `${rep.rate} Hz`, rep.channels && `${rep.channels} ch`, rep.duration != null && t('seconds', rep.duration)].filter(Boolean);
+    const f = [rep.format, rep.codec, rep.sample_rate_hz && `${rep.sample_rate_hz} Hz`, rep.channels && `${rep.channels} ch`, rep.duration_s != null && t('seconds', rep.duration_s)].filter(Boolean);
     left.append(el('div', { class: 'meta', text: f.join(' · ') }));
   }
   const verdict = c.state === 'checking' ? t('checking') : c.state === 'failed' ? c.error : rep.ok ? t('ok') : t('problems');
