@@ -90,6 +90,8 @@ pub mod mix;
 #[doc(hidden)]
 pub mod names;
 #[doc(hidden)]
+pub mod notice;
+#[doc(hidden)]
 pub mod output;
 #[doc(hidden)]
 pub mod parallel;
@@ -118,6 +120,8 @@ pub use mix::Speaker;
 pub use check::Facts as CheckFacts;
 pub use check::{CheckOptions, Report, check_file};
 pub use problem::{Code, Problem, Severity};
+// Skip reasons and warnings, typed.
+pub use notice::Notice;
 // Profiles and finishing.
 pub use finish::{FinishOptions, InvalidOption, Trim};
 pub use profile::{Codec, ContentRules, PROFILES, Profile, Sources};

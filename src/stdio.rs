@@ -146,8 +146,15 @@ pub fn convert(
     if written.is_some() {
         record.output = Some("-".into());
     } else if record.status != Status::Failed {
-        // Nothing written and no failure (a skipped input): for a pipe, still a failure.
+        // Nothing written and no failure (a skipped input): for a pipe, still a failure. In a
+        // fresh folder the only skips are a stop and a full disk; anything else is an output
+        // in the way.
         record.status = Status::Failed;
+        record.error_kind = Some(match record.notice {
+            Some(promptwav::Notice::Interrupted) => promptwav::ErrorKind::Interrupted,
+            Some(promptwav::Notice::DiskFull) => promptwav::ErrorKind::DiskFull,
+            _ => promptwav::ErrorKind::OutputExists,
+        });
     }
     tell_record(record, args.json);
     let Some(path) = written else { return Ok(ExitCode::SomeFailed) };

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// The layers, lowest first: the README's module map.
 const LAYERS: &[&[&str]] = &[
-    &["error"],
+    &["error", "notice"],
     &["problem", "names", "mix", "resample", "encode", "output", "walk", "parallel"],
     &["profile", "decode", "finish"],
     &["convert"],
