@@ -119,7 +119,7 @@ pub use mix::Speaker;
 /// What checking measured about a file.
 pub use check::Facts as CheckFacts;
 pub use check::{CheckOptions, Report, check_file};
-pub use problem::{Code, Problem, Severity};
+pub use problem::{Code, Detail, Fix, Problem, Severity};
 // Skip reasons and warnings, typed.
 pub use notice::Notice;
 // Profiles and finishing.

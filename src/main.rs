@@ -971,6 +971,7 @@ fn check_shard(
                     path: skip.path.to_string_lossy().into_owned(),
                     ok: true,
                     skipped: Some(skip.reason),
+                    skip_notice: skip.notice,
                     problems: Vec::new(),
                     facts: promptwav::check::Facts::default(),
                     path_buf: skip.path,

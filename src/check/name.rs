@@ -2,7 +2,7 @@
 
 use std::ffi::OsStr;
 
-use super::{Code, Problem};
+use super::{Code, Fix, Problem};
 use crate::names;
 use crate::profile::Profile;
 
@@ -15,9 +15,10 @@ fn safe_char(c: char) -> bool {
 pub fn check(name: &OsStr, profile: &Profile) -> Vec<Problem> {
     let lossy = name.to_string_lossy();
     let suggested = names::output_name(name, profile.extension);
-    let fix = format!("rename it to {suggested} (the name `promptwav convert` gives it)");
     let mut out = Vec::new();
-    let mut say = |code: Code, message: String| out.push(Problem::new(code, message, fix.clone()));
+    let mut say = |code: Code, message: String| {
+        out.push(Problem::fixed(code, message, Fix::Rename(suggested.clone())))
+    };
 
     if profile.ascii_names {
         if name.to_str().is_none() {
