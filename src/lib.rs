@@ -86,6 +86,8 @@ pub mod error;
 #[doc(hidden)]
 pub mod finish;
 #[doc(hidden)]
+pub mod lang;
+#[doc(hidden)]
 pub mod mix;
 #[doc(hidden)]
 pub mod names;
@@ -120,7 +122,8 @@ pub use mix::Speaker;
 pub use check::Facts as CheckFacts;
 pub use check::{CheckOptions, Report, check_file};
 pub use problem::{Code, Detail, Fix, Problem, Severity};
-// Skip reasons and warnings, typed.
+// Messages for people: the typed notices and the language catalogue.
+pub use lang::Lang;
 pub use notice::Notice;
 // Profiles and finishing.
 pub use finish::{FinishOptions, InvalidOption, Trim};

@@ -112,10 +112,7 @@ pub fn convert(
         let dir = args.output.clone().unwrap_or_default();
         batch::check_output_folder(std::slice::from_ref(&input), &dir)?;
         if dir.exists() && !dir.is_dir() {
-            bail!(
-                "the output folder {} is a file, not a folder: choose a folder for -o",
-                dir.display()
-            );
+            return Err(crate::OutputIsFile(dir).into());
         }
         dir
     };
@@ -168,7 +165,7 @@ fn tell_record(r: &Record, json: bool) {
             crate::tell(&line);
         }
     } else if !crate::ui::quiet() || r.status == Status::Failed {
-        crate::tell(&crate::ui::paint(&crate::record_line(r), crate::ui::Stream::Err));
+        crate::tell(&crate::ui::record_line(r, crate::ui::Stream::Err));
     }
 }
 

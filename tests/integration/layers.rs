@@ -12,6 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["profile", "decode", "finish"],
     &["convert"],
     &["batch", "check"],
+    &["lang"],
     &["serve"],
 ];
 
