@@ -359,13 +359,13 @@ pub fn problem_message(lang: Lang, p: &Problem) -> String {
     let Some(detail) = &p.detail else {
         return format!("{} ({})", code(lang, p.code).0, p.message);
     };
-    match *detail {
+    match detail {
         Detail::SampleRate { found, needs } => {
             format!("샘플레이트가 {found} Hz입니다. {needs} Hz여야 합니다")
         }
         Detail::Channels { found, needs } => {
-            let (found, _) = channels_ko(found);
-            let (needs, ending) = channels_ko(needs);
+            let (found, _) = channels_ko(*found);
+            let (needs, ending) = channels_ko(*needs);
             format!("{found}입니다. {needs}{ending} 합니다")
         }
         Detail::BitDepth { found, needs } => {
@@ -384,6 +384,47 @@ pub fn problem_message(lang: Lang, p: &Problem) -> String {
         Detail::Silent { threshold_dbfs, seconds } => {
             format!("{seconds:.2}초 동안 {threshold_dbfs} dBFS를 넘는 소리가 없습니다 (무음)")
         }
+        Detail::NotWavAudio { format, codec, rate, channels } => {
+            let (channels, _) = channels_ko(*channels);
+            format!(
+                "WAV가 아니라 {} 파일입니다 ({codec}, {rate} Hz, {channels})",
+                format_name(format)
+            )
+        }
+        Detail::NameNonAscii { name } => {
+            format!("파일 이름 {name:?}에 영문이 아닌 글자(한글 등)가 있습니다")
+        }
+        Detail::NameUnsafeChars { chars } => format!(
+            "파일 이름에 쓸 수 없는 문자가 있습니다: {chars} (영문, 숫자, . _ - 만 쓸 수 \
+             있습니다)"
+        ),
+        Detail::NameStartsWith { first } => {
+            format!("파일 이름이 {first:?}로 시작합니다 (숨김 파일이나 명령 옵션으로 읽힙니다)")
+        }
+        Detail::NameReserved { base } => {
+            format!("Windows 장치 이름({base})이라 Windows에서는 이 이름의 파일을 만들 수 없습니다")
+        }
+        Detail::NameExtension { found: Some(found), needs } => {
+            format!("확장자가 .{found}입니다. 정확히 .{needs}(소문자)여야 합니다")
+        }
+        Detail::NameExtension { found: None, needs } => {
+            format!("확장자가 없습니다. .{needs}여야 합니다")
+        }
+        Detail::NameTooLong { bytes, max } => {
+            format!("파일 이름이 {bytes}바이트입니다. 최대 {max}바이트까지 됩니다")
+        }
+    }
+}
+
+/// A container's name for people (`mp4` -> `MP4/M4A`), from the format's identifier.
+fn format_name(format: &str) -> String {
+    match format {
+        "mp4" => "MP4/M4A".into(),
+        "aac" => "AAC (ADTS)".into(),
+        "ogg" => "Ogg".into(),
+        "webm" => "WebM".into(),
+        "mkv" => "Matroska (MKV)".into(),
+        other => other.to_uppercase(),
     }
 }
 
@@ -795,6 +836,19 @@ mod tests {
             Detail::TrailingSilence { seconds: 2.25, limit: 1.0 },
             Detail::Clipping { runs: 2, run_len: 3, samples: 9, first_s: 0.5 },
             Detail::Silent { threshold_dbfs: -50.0, seconds: 1.0 },
+            Detail::NotWavAudio {
+                format: "mp4".into(),
+                codec: "aac".into(),
+                rate: 44100,
+                channels: 1,
+            },
+            Detail::NameNonAscii { name: "안내 멘트.wav".into() },
+            Detail::NameUnsafeChars { chars: "' '".into() },
+            Detail::NameStartsWith { first: '-' },
+            Detail::NameReserved { base: "CON".into() },
+            Detail::NameExtension { found: Some("WAV".into()), needs: "wav".into() },
+            Detail::NameExtension { found: None, needs: "wav".into() },
+            Detail::NameTooLong { bytes: 300, max: 255 },
         ];
         complete(all.iter().map(detail_index).collect(), "details");
         all
@@ -809,6 +863,14 @@ mod tests {
             Detail::TrailingSilence { .. } => 4,
             Detail::Clipping { .. } => 5,
             Detail::Silent { .. } => 6,
+            Detail::NotWavAudio { .. } => 7,
+            Detail::NameNonAscii { .. } => 8,
+            Detail::NameUnsafeChars { .. } => 9,
+            Detail::NameStartsWith { .. } => 10,
+            Detail::NameReserved { .. } => 11,
+            Detail::NameExtension { found: Some(_), .. } => 12,
+            Detail::NameExtension { found: None, .. } => 13,
+            Detail::NameTooLong { .. } => 14,
         }
     }
 

@@ -300,6 +300,51 @@ pub enum Detail {
         /// The file's duration.
         seconds: f64,
     },
+    /// Not a WAV, but audio promptwav reads.
+    NotWavAudio {
+        /// The container found (`mp4`, `mp3`, ...).
+        format: String,
+        /// The codec.
+        codec: String,
+        /// The sample rate, Hz.
+        rate: u32,
+        /// The channels.
+        channels: u16,
+    },
+    /// The name (valid UTF-8) has non-ASCII characters.
+    NameNonAscii {
+        /// The name.
+        name: String,
+    },
+    /// The name has characters outside `[A-Za-z0-9._-]`.
+    NameUnsafeChars {
+        /// Those characters, each quoted (`' ' '('`).
+        chars: String,
+    },
+    /// The name starts with `.` or `-`.
+    NameStartsWith {
+        /// The first character.
+        first: char,
+    },
+    /// The name is a Windows device name.
+    NameReserved {
+        /// The name before its first dot (`CON`).
+        base: String,
+    },
+    /// The name's extension is not the profile's.
+    NameExtension {
+        /// The extension found, if any.
+        found: Option<String>,
+        /// The profile's.
+        needs: String,
+    },
+    /// The name is too long.
+    NameTooLong {
+        /// Its length in bytes.
+        bytes: usize,
+        /// The most allowed.
+        max: usize,
+    },
 }
 
 /// One problem of one file.

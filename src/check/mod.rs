@@ -495,6 +495,7 @@ fn examine_other(
     report: &mut Report,
 ) -> Option<Content> {
     let mut decodable = false;
+    let mut detail = None;
     let named =
         path.extension().map(|e| format!(" named .{}", e.to_string_lossy())).unwrap_or_default();
     let message = if head.starts_with(b"RF64") || head.starts_with(b"BW64") {
@@ -514,6 +515,12 @@ fn examine_other(
                 f.rate = Some(info.sample_rate);
                 f.channels = Some(info.channels);
                 f.bits = info.bits_per_sample.and_then(|b| u16::try_from(b).ok());
+                detail = Some(Detail::NotWavAudio {
+                    format: info.format.clone(),
+                    codec: info.codec.clone(),
+                    rate: info.sample_rate,
+                    channels: info.channels,
+                });
                 format!(
                     "this is {} ({}, {} Hz, {} channel(s)){named}, not a WAV",
                     format_describe(&info.format),
@@ -549,7 +556,9 @@ fn examine_other(
         report.problems.insert(0, Problem::new(Code::NotWav, message, fix));
         return None;
     }
-    report.problems.insert(0, Problem::fixed(Code::NotWav, message, fix.clone()));
+    let mut p = Problem::fixed(Code::NotWav, message, fix.clone());
+    p.detail = detail;
+    report.problems.insert(0, p);
     match analysis::analyze_decoded(path, &profile.content) {
         Ok((c, _)) if c.frames > 0 => Some(c),
         _ => None,

@@ -171,7 +171,13 @@ fn check_speaks_korean_problems_and_fixes() {
     let named = fixture("check/names/안내 멘트.wav");
     let (_, out, _) = run(dir.path(), &[], &["--lang", "ko", "check", named.to_str().unwrap()]);
     assert!(
-        out.contains("name-non-ascii: 파일 이름에 영문이 아닌 글자(한글 등)가 있습니다"),
+        out.contains(
+            "name-non-ascii: 파일 이름 \"안내 멘트.wav\"에 영문이 아닌 글자(한글 등)가 있습니다"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("name-unsafe-chars: 파일 이름에 쓸 수 없는 문자가 있습니다: ' '"),
         "{out}"
     );
     assert!(out.contains("이름을 바꾸세요: annae_menteu.wav"), "{out}");
