@@ -801,10 +801,7 @@ fn measure(
             } else {
                 format!("{:+.1}%", mean * 100.0)
             };
-            warnings.push(Notice::Other(format!(
-                "DC offset of {offset} of full scale removed (high-pass below {} Hz)",
-                finish::DC_CUTOFF_HZ
-            )));
+            warnings.push(Notice::DcRemoved { offset, cutoff_hz: finish::DC_CUTOFF_HZ });
         }
         m = pass(source, dc)?;
     }
@@ -936,9 +933,7 @@ fn convert_finished(
             Some(range) => range,
             None => {
                 if m.frames > 0 {
-                    warnings.push(Notice::Other(
-                        "no sound above the trimming threshold: nothing trimmed".into(),
-                    ));
+                    warnings.push(Notice::NothingTrimmed);
                 }
                 (0, m.frames)
             }
@@ -953,16 +948,15 @@ fn convert_finished(
     limits.judge(end - start, input)?;
     let mut tmp = TempFile::create(work_dir).map_err(|e| write_err(dest, e))?;
     let (fade, shortened) = finish::fade_len(finish.fade(), end - start, rate);
-    warnings.extend(shortened.map(Notice::Other));
+    warnings.extend(shortened);
     let target = finish.loudness;
     let ceiling = finish.ceiling();
     if target.is_some() || finish.match_loudness {
         match before.lufs {
-            None => warnings.push(Notice::Other("silent: the loudness was left as it is".into())),
-            Some(_) if !before.integrated => warnings.push(Notice::Other(format!(
-                "shorter than {} s: loudness measured over the whole file, without R128 gating",
-                finish::GATING_BLOCK_S
-            ))),
+            None => warnings.push(Notice::SilentLoudness),
+            Some(_) if !before.integrated => {
+                warnings.push(Notice::ShortForGating { block_s: finish::GATING_BLOCK_S })
+            }
             Some(_) => {}
         }
     }
@@ -981,17 +975,12 @@ fn convert_finished(
         && before.lufs.is_some()
         && (t - l).abs() > LOUDNESS_WARNING_LU
     {
-        let why = match ceiling {
-            Some(c) if t > l => format!(
-                ": the {} dBTP true-peak ceiling allows no more",
-                finish::round_for_people(c)
-            ),
-            _ => String::new(),
+        let ceiling = match ceiling {
+            Some(c) if t > l => Some(finish::round_for_people(c)),
+            _ => None,
         };
-        warnings.push(Notice::Other(format!(
-            "reached {l:.1} LUFS, not the {} LUFS asked{why}",
-            finish::round_for_people(t)
-        )));
+        let asked = finish::round_for_people(t);
+        warnings.push(Notice::LoudnessMissed { reached: l, asked, ceiling });
     }
     let seconds = |frames: u64| frames as f64 / f64::from(rate.max(1));
     let report = FinishReport {

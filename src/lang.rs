@@ -9,8 +9,9 @@
 //! - Every key has both languages, by exhaustive matches without a wildcard arm: a new status,
 //!   error kind, notice, problem code or fix does not compile until it is translated. There are
 //!   no fallback strings: the only English inside a Korean message is the detail a key carries
-//!   as text (a decoder's own words, an operating system's reason, a [`Notice::Other`]), shown
-//!   after the Korean sentence, in parentheses.
+//!   as text (a decoder's own words after the Korean sentence of its [`ErrorKind`], an
+//!   operating system's reason, a [`Notice::Other`], the message of a check problem without
+//!   typed specifics after the Korean sentence of its [`Code`]), in parentheses.
 //! - Specifics (counts, durations, decibels, paths, names) are formatted into the Korean
 //!   sentence as into the English one.
 //! - English output is exactly what promptwav printed before it had a catalogue.
@@ -204,6 +205,25 @@ pub fn notice(lang: Lang, notice: &Notice) -> String {
              (평균을 내면 소리가 사라집니다)",
             side_ko(*live)
         ),
+        Notice::DcRemoved { offset, cutoff_hz } => {
+            format!("DC 오프셋({offset})을 없앴습니다 ({cutoff_hz} Hz 아래를 거르는 필터)")
+        }
+        Notice::NothingTrimmed => "자르기 기준보다 큰 소리가 없어 무음을 자르지 않았습니다".into(),
+        Notice::FadeShortened { asked_ms, given_ms, length } => format!(
+            "페이드 {asked_ms} ms를 {given_ms} ms로 줄였습니다: 페이드는 안내 음성 길이({length})의 \
+             4분의 1까지입니다"
+        ),
+        Notice::SilentLoudness => "무음이라 음량을 그대로 두었습니다".into(),
+        Notice::ShortForGating { block_s } => {
+            format!("{block_s}초보다 짧아 R128 게이팅 없이 파일 전체로 음량을 쟀습니다")
+        }
+        Notice::LoudnessMissed { reached, asked, ceiling } => {
+            let why = match ceiling {
+                Some(c) => format!(" (트루 피크 상한 {c} dBTP 때문에 더 올릴 수 없음)"),
+                None => String::new(),
+            };
+            format!("요청한 {asked} LUFS가 아니라 {reached:.1} LUFS가 되었습니다{why}")
+        }
         Notice::Other(text) => text.clone(),
     }
 }
@@ -770,10 +790,24 @@ mod tests {
             Notice::SourceClipped { samples: 12, runs: 2, run_len: 3 },
             Notice::OutputClipped { samples: 7 },
             Notice::NamedAs { ext: "wav".into(), format: "MP3".into() },
+            Notice::DcRemoved { offset: "+5.0%".into(), cutoff_hz: 20.0 },
+            Notice::NothingTrimmed,
+            Notice::FadeShortened {
+                asked_ms: "5000".into(),
+                given_ms: "725".into(),
+                length: "2.9 s".into(),
+            },
+            Notice::SilentLoudness,
+            Notice::ShortForGating { block_s: 0.4 },
+            Notice::LoudnessMissed {
+                reached: -18.04,
+                asked: "-16".into(),
+                ceiling: Some("-1".into()),
+            },
             Notice::DamagedPackets { bad: 1, total: 40 },
             Notice::SilentChannel { live: Side::Left, below_db: Some(42.0) },
             Notice::OppositePhase { live: Side::Right, correlation: -0.97 },
-            Notice::Other("shorter than 0.4 s: loudness measured over the whole file".into()),
+            Notice::Other("1 damaged frame left out".into()),
         ]
     }
 
@@ -802,6 +836,12 @@ mod tests {
             Notice::OppositePhase { .. } => 19,
             Notice::Other(_) => 20,
             Notice::NamedAs { .. } => 21,
+            Notice::DcRemoved { .. } => 22,
+            Notice::NothingTrimmed => 23,
+            Notice::FadeShortened { .. } => 24,
+            Notice::SilentLoudness => 25,
+            Notice::ShortForGating { .. } => 26,
+            Notice::LoudnessMissed { .. } => 27,
         }
     }
 

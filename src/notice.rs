@@ -122,7 +122,41 @@ pub enum Notice {
         /// The channels' correlation (negative).
         correlation: f64,
     },
-    /// A warning made deep in a decoder or in finishing, in English as it was written.
+    /// Warning of finishing: the smart downmix or `--remove-dc` took out a DC offset.
+    DcRemoved {
+        /// The offset, for people (`+5.0%`, `over +100%`).
+        offset: String,
+        /// The high-pass filter's cutoff, Hz.
+        cutoff_hz: f64,
+    },
+    /// Warning of trimming: nothing above the threshold, nothing trimmed.
+    NothingTrimmed,
+    /// Warning of finishing: the fade asked for was shortened.
+    FadeShortened {
+        /// The fade asked for, ms (for people).
+        asked_ms: String,
+        /// The fade given, ms (for people).
+        given_ms: String,
+        /// The prompt's length (for people).
+        length: String,
+    },
+    /// Warning of loudness: the file is silent; its level was left as it is.
+    SilentLoudness,
+    /// Warning of loudness: the file is shorter than one gating block.
+    ShortForGating {
+        /// The gating block, seconds.
+        block_s: f64,
+    },
+    /// Warning of loudness: the target was not reached.
+    LoudnessMissed {
+        /// The loudness reached, LUFS.
+        reached: f64,
+        /// The target asked, LUFS (for people).
+        asked: String,
+        /// The true-peak ceiling that stopped it, dBTP (for people), when that is why.
+        ceiling: Option<String>,
+    },
+    /// A warning made deep in a decoder, in English as it was written.
     Other(String),
 }
 
@@ -181,6 +215,28 @@ impl Notice {
                  channel alone (averaging would have cancelled them)",
                 live.english()
             ),
+            Notice::DcRemoved { offset, cutoff_hz } => format!(
+                "DC offset of {offset} of full scale removed (high-pass below {cutoff_hz} Hz)"
+            ),
+            Notice::NothingTrimmed => {
+                "no sound above the trimming threshold: nothing trimmed".into()
+            }
+            Notice::FadeShortened { asked_ms, given_ms, length } => format!(
+                "the {asked_ms} ms fade was shortened to {given_ms} ms: a fade may take at most a \
+                 quarter of the prompt ({length} long)"
+            ),
+            Notice::SilentLoudness => "silent: the loudness was left as it is".into(),
+            Notice::ShortForGating { block_s } => format!(
+                "shorter than {block_s} s: loudness measured over the whole file, without R128 \
+                 gating"
+            ),
+            Notice::LoudnessMissed { reached, asked, ceiling } => {
+                let why = match ceiling {
+                    Some(c) => format!(": the {c} dBTP true-peak ceiling allows no more"),
+                    None => String::new(),
+                };
+                format!("reached {reached:.1} LUFS, not the {asked} LUFS asked{why}")
+            }
             Notice::Other(text) => text.clone(),
         }
     }
