@@ -107,6 +107,29 @@ pub struct UiArgs {
     /// Colour statuses (OK/WARN/FAIL, converted/failed/skipped).
     #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
+    /// The language of the messages: en (English) or ko (Korean) [default: `lang` in
+    /// promptwav.toml, else LC_ALL, LC_MESSAGES or LANG: ko_KR.UTF-8 is Korean]. --help stays
+    /// English; --json and JUnit output are never translated.
+    #[arg(long, value_enum, global = true, value_name = "LANG")]
+    pub lang: Option<LangArg>,
+}
+
+/// Values of `--lang`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LangArg {
+    /// English.
+    En,
+    /// Korean (한국어).
+    Ko,
+}
+
+impl From<LangArg> for promptwav::Lang {
+    fn from(l: LangArg) -> promptwav::Lang {
+        match l {
+            LangArg::En => promptwav::Lang::En,
+            LangArg::Ko => promptwav::Lang::Ko,
+        }
+    }
 }
 
 /// The subcommands.

@@ -9,6 +9,7 @@
 //!
 //! ```toml
 //! profile = "amazon-connect"   # convert, check, serve, name
+//! lang = "ko"                  # the messages: "ko" (Korean) or "en" (English)
 //!
 //! [finish]                     # convert's finishing defaults
 //! loudness = -19.0             # or match-loudness = true
@@ -42,6 +43,8 @@ pub const FILE_NAME: &str = "promptwav.toml";
 pub struct File {
     /// The target platform.
     pub profile: Option<String>,
+    /// The language of the messages (`--lang` wins over it, it over the environment).
+    pub lang: Option<promptwav::Lang>,
     /// Finishing defaults of `convert`.
     #[serde(default)]
     pub finish: Finish,
@@ -193,8 +196,12 @@ impl Config {
     }
 
     /// Every setting in effect as `(key, value, source)`, for `promptwav config`. `m` holds the
-    /// flags of `config` itself (`--profile`, `--strict`).
-    pub fn settings(&self, m: Option<&ArgMatches>) -> Vec<(String, String, Source)> {
+    /// flags of `config` itself (`--profile`, `--strict`), `lang_flag` the global `--lang`.
+    pub fn settings(
+        &self,
+        m: Option<&ArgMatches>,
+        lang_flag: Option<promptwav::Lang>,
+    ) -> Vec<(String, String, Source)> {
         let file = self.file_source();
         let mut out = Vec::new();
         let mut row = |key: &str, from_file: Option<String>, default: &str| {
@@ -222,6 +229,18 @@ impl Config {
         row("finish.remove-dc", yes(f.remove_dc), "false");
         row("finish.smart-downmix", yes(f.smart_downmix), "false");
         row("check.strict", yes(self.file.check.strict), "false");
+        let lang = |l: promptwav::Lang| format!("{:?}", l.code());
+        match lang_flag {
+            Some(l) => out.push(("lang".into(), lang(l), Source::Flag)),
+            None => out.push(match self.file.lang {
+                Some(l) => ("lang".into(), lang(l), file.clone()),
+                None => (
+                    "lang".into(),
+                    format!("{} (LC_ALL, LC_MESSAGES, LANG)", lang(promptwav::Lang::from_env())),
+                    Source::Default,
+                ),
+            }),
+        }
         if let Some(m) = m {
             if flag_given(Some(m), "profile")
                 && let Some(p) = m.get_one::<String>("profile")
@@ -229,9 +248,9 @@ impl Config {
                 out[0] = ("profile".into(), format!("{p:?}"), Source::Flag);
             }
             if flag_given(Some(m), "strict")
-                && let Some(last) = out.last_mut()
+                && let Some(row) = out.iter_mut().find(|(key, _, _)| key == "check.strict")
             {
-                *last = ("check.strict".into(), "true".into(), Source::Flag);
+                *row = ("check.strict".into(), "true".into(), Source::Flag);
             }
         }
         out

@@ -37,6 +37,7 @@ use crate::encode::{self, G711, Quantizer, WavWriter};
 use crate::error::{Error, ErrorKind, Facts, Result, Stage, io_reason};
 use crate::finish::{self, FinishOptions, FinishReport, Plan, Step};
 use crate::mix::{self, ChannelStats, ClipCounter, Clipping, Downmix, Invalid};
+use crate::notice::Notice;
 use crate::output::{PrivateDir, TempFile};
 use crate::profile::{Codec, Profile, human_duration};
 use crate::resample::{Resampler, UnsupportedRate, output_len};
@@ -66,6 +67,9 @@ pub struct Converted {
     pub output_clipped_samples: u64,
     /// Things a person may want to know, that did not stop the conversion.
     pub warnings: Vec<String>,
+    /// The typed keys of `warnings`, one each, in the same order (each warning's text is its
+    /// notice's English).
+    pub notices: Vec<Notice>,
     /// What finishing measured and did, when it ran.
     pub finish: Option<FinishReport>,
 }
@@ -215,7 +219,8 @@ pub fn convert_one(input: &Path, dest: &Path, options: &ConvertOptions) -> Resul
     };
     let mut converted = convert_via(input, dest, dir, &options.profile, &settings)?;
     if let Some(w) = warning {
-        converted.warnings.insert(0, w);
+        converted.warnings.insert(0, w.clone());
+        converted.notices.insert(0, Notice::Other(w));
     }
     Ok(converted)
 }
@@ -596,7 +601,7 @@ pub fn preflight(input: &Path, options: &ConvertOptions, depth: Preflight) -> Re
 #[allow(clippy::large_enum_variant)]
 enum Streamed {
     Done(Converted),
-    Again((Downmix, Option<String>)),
+    Again((Downmix, Option<Notice>)),
 }
 
 /// The path of [`convert_via`] without finishing: one pass, streamed, mixed to mono by
@@ -612,7 +617,7 @@ fn convert_streamed(
     profile: &Profile,
     settings: &Settings<'_>,
     limits: &Limits<'_>,
-    (downmix, downmix_warning): (Downmix, Option<String>),
+    (downmix, downmix_warning): (Downmix, Option<Notice>),
     gather: bool,
 ) -> Result<Streamed> {
     limits.judge_declared(decoder.info(), input)?;
@@ -848,7 +853,7 @@ fn measure(
     source: &mut Source<'_>,
     finish: &FinishOptions,
     profile: &Profile,
-) -> Result<(finish::Measurement, Option<f64>, Vec<String>)> {
+) -> Result<(finish::Measurement, Option<f64>, Vec<Notice>)> {
     let mut warnings = Vec::new();
     let pass = |source: &mut Source<'_>, dc: Option<f64>| -> Result<finish::Measurement> {
         let mut meter = finish::Meter::new(source.rate);
@@ -885,10 +890,7 @@ fn measure(
             } else {
                 format!("{:+.1}%", mean * 100.0)
             };
-            warnings.push(format!(
-                "DC offset of {offset} of full scale removed (high-pass below {} Hz)",
-                finish::DC_CUTOFF_HZ
-            ));
+            warnings.push(Notice::DcRemoved { offset, cutoff_hz: finish::DC_CUTOFF_HZ });
         }
         m = pass(source, dc)?;
     }
@@ -1020,7 +1022,7 @@ fn convert_finished(
             Some(range) => range,
             None => {
                 if m.frames > 0 {
-                    warnings.push("no sound above the trimming threshold: nothing trimmed".into());
+                    warnings.push(Notice::NothingTrimmed);
                 }
                 (0, m.frames)
             }
@@ -1040,11 +1042,10 @@ fn convert_finished(
     let ceiling = finish.ceiling();
     if target.is_some() || finish.match_loudness {
         match before.lufs {
-            None => warnings.push("silent: the loudness was left as it is".into()),
-            Some(_) if !before.integrated => warnings.push(format!(
-                "shorter than {} s: loudness measured over the whole file, without R128 gating",
-                finish::GATING_BLOCK_S
-            )),
+            None => warnings.push(Notice::SilentLoudness),
+            Some(_) if !before.integrated => {
+                warnings.push(Notice::ShortForGating { block_s: finish::GATING_BLOCK_S })
+            }
             Some(_) => {}
         }
     }
@@ -1063,17 +1064,12 @@ fn convert_finished(
         && before.lufs.is_some()
         && (t - l).abs() > LOUDNESS_WARNING_LU
     {
-        let why = match ceiling {
-            Some(c) if t > l => format!(
-                ": the {} dBTP true-peak ceiling allows no more",
-                finish::round_for_people(c)
-            ),
-            _ => String::new(),
+        let ceiling = match ceiling {
+            Some(c) if t > l => Some(finish::round_for_people(c)),
+            _ => None,
         };
-        warnings.push(format!(
-            "reached {l:.1} LUFS, not the {} LUFS asked{why}",
-            finish::round_for_people(t)
-        ));
+        let asked = finish::round_for_people(t);
+        warnings.push(Notice::LoudnessMissed { reached: l, asked, ceiling });
     }
     let seconds = |frames: u64| frames as f64 / f64::from(rate.max(1));
     let report = FinishReport {
@@ -1122,7 +1118,7 @@ struct Written {
 fn end_conversion(
     tmp: TempFile,
     written: Written,
-    mut warnings: Vec<String>,
+    mut warnings: Vec<Notice>,
     finish: Option<FinishReport>,
     input: &Path,
     dest: &Path,
@@ -1133,11 +1129,10 @@ fn end_conversion(
     if let Some(w) = extension_mismatch(input, &source.format) {
         warnings.insert(0, w);
     }
-    warnings.extend(source.warnings.iter().cloned());
-    warnings.extend(invalid.warning());
+    warnings.extend(source.warnings.iter().cloned().map(Notice::Other));
+    warnings.extend(invalid.warning().map(Notice::Other));
     if stats.bad_packets > 0 {
-        warnings
-            .push(format!("{} damaged packet(s) of {} skipped", stats.bad_packets, stats.packets));
+        warnings.push(Notice::DamagedPackets { bad: stats.bad_packets, total: stats.packets });
     }
     warnings.extend(clipping_warnings(&clipping, output_clipped, limits.profile));
     if settings.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
@@ -1154,7 +1149,8 @@ fn end_conversion(
         clipped_samples: clipping.samples,
         clip_runs: clipping.runs,
         output_clipped_samples: output_clipped,
-        warnings,
+        warnings: warnings.iter().map(Notice::english).collect(),
+        notices: warnings,
         finish,
     })
 }
@@ -1171,13 +1167,10 @@ fn source_clip_counter(info: &SourceInfo, clip_run: u32) -> ClipCounter {
 
 /// The warnings of a conversion's clipping: the source's (whatever finishing did to the level),
 /// and the output's own when the source had none (mixing or resampling went past full scale).
-fn clipping_warnings(source: &Clipping, output_clipped: u64, profile: &Profile) -> Vec<String> {
-    let mut warnings: Vec<String> = source.warning(profile.content.clip_run).into_iter().collect();
+fn clipping_warnings(source: &Clipping, output_clipped: u64, profile: &Profile) -> Vec<Notice> {
+    let mut warnings: Vec<Notice> = source.notice(profile.content.clip_run).into_iter().collect();
     if source.runs == 0 && output_clipped > 0 {
-        warnings.push(format!(
-            "{output_clipped} output sample(s) clipped at the 16-bit conversion (the source is \
-             not clipped): lower the level, for example with --loudness -16"
-        ));
+        warnings.push(Notice::OutputClipped { samples: output_clipped });
     }
     warnings
 }
@@ -1443,7 +1436,7 @@ fn write_err(dest: &Path, e: std::io::Error) -> Error {
 }
 
 /// Extensions that name each container, for telling a person the name lies.
-fn extension_mismatch(input: &Path, format: &str) -> Option<String> {
+fn extension_mismatch(input: &Path, format: &str) -> Option<Notice> {
     let ext = input.extension()?.to_str()?.to_ascii_lowercase();
     let fits: &[&str] = match format {
         "wav" => &["wav", "wave", "bwf"],
@@ -1463,7 +1456,7 @@ fn extension_mismatch(input: &Path, format: &str) -> Option<String> {
     if fits.contains(&ext.as_str()) {
         None
     } else {
-        Some(format!("named .{ext} but is {}", format.to_uppercase()))
+        Some(Notice::NamedAs { ext, format: format.to_uppercase() })
     }
 }
 

@@ -81,6 +81,45 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in declaration order (for catalogues and their tests).
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::NotFound,
+        ErrorKind::PermissionDenied,
+        ErrorKind::NotAudio,
+        ErrorKind::UnsupportedCodec,
+        ErrorKind::Damaged,
+        ErrorKind::TooLong,
+        ErrorKind::OutputExists,
+        ErrorKind::IsAnInput,
+        ErrorKind::LinkInOutput,
+        ErrorKind::Interrupted,
+        ErrorKind::DiskFull,
+        ErrorKind::InvalidOptions,
+        ErrorKind::Io,
+        ErrorKind::Internal,
+    ];
+
+    /// A stable snake_case code for machines (the `error_kind` of a record): never changes
+    /// once released.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::PermissionDenied => "permission_denied",
+            ErrorKind::NotAudio => "not_audio",
+            ErrorKind::UnsupportedCodec => "unsupported_codec",
+            ErrorKind::Damaged => "damaged",
+            ErrorKind::TooLong => "too_long",
+            ErrorKind::OutputExists => "output_exists",
+            ErrorKind::IsAnInput => "is_an_input",
+            ErrorKind::LinkInOutput => "link_in_output",
+            ErrorKind::Interrupted => "interrupted",
+            ErrorKind::DiskFull => "disk_full",
+            ErrorKind::InvalidOptions => "invalid_options",
+            ErrorKind::Io => "io",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
     /// The kind of an I/O error: not found, permission, disk full, else I/O.
     pub fn of_io(kind: std::io::ErrorKind) -> ErrorKind {
         use std::io::ErrorKind as K;
@@ -93,7 +132,7 @@ impl ErrorKind {
     }
 
     /// The usual kind of a failure at `stage` without a more precise one.
-    fn default_for(stage: Stage) -> ErrorKind {
+    pub fn default_for(stage: Stage) -> ErrorKind {
         match stage {
             Stage::Open | Stage::Write => ErrorKind::Io,
             Stage::Probe => ErrorKind::NotAudio,
@@ -102,6 +141,18 @@ impl ErrorKind {
             Stage::Limits => ErrorKind::TooLong,
             Stage::Cancel => ErrorKind::Interrupted,
         }
+    }
+}
+
+impl serde::Serialize for ErrorKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
     }
 }
 
@@ -298,5 +349,33 @@ mod tests {
         assert_eq!((exists.kind(), exists.stage()), (ErrorKind::OutputExists, Stage::Write));
         assert_eq!(io_reason(&IoError::from(ErrorKind2::StorageFull)), "disk full");
         assert_eq!(io_reason(&IoError::from(ErrorKind2::PermissionDenied)), "permission denied");
+    }
+
+    #[test]
+    fn every_kind_has_a_distinct_snake_case_code() {
+        // The match below fails to compile when a kind is added: add it to ALL too.
+        for &k in ErrorKind::ALL {
+            match k {
+                ErrorKind::NotFound
+                | ErrorKind::PermissionDenied
+                | ErrorKind::NotAudio
+                | ErrorKind::UnsupportedCodec
+                | ErrorKind::Damaged
+                | ErrorKind::TooLong
+                | ErrorKind::OutputExists
+                | ErrorKind::IsAnInput
+                | ErrorKind::LinkInOutput
+                | ErrorKind::Interrupted
+                | ErrorKind::DiskFull
+                | ErrorKind::InvalidOptions
+                | ErrorKind::Io
+                | ErrorKind::Internal => {}
+            }
+        }
+        let codes: std::collections::HashSet<&str> =
+            ErrorKind::ALL.iter().map(|k| k.code()).collect();
+        assert_eq!(codes.len(), ErrorKind::ALL.len());
+        assert!(codes.iter().all(|c| c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
+        assert_eq!(serde_json::to_string(&ErrorKind::NotAudio).unwrap(), "\"not_audio\"");
     }
 }

@@ -28,6 +28,8 @@
 
 use ebur128::{EbuR128, Mode};
 
+use crate::notice::Notice;
+
 /// The true-peak ceiling (dBTP) when loudness is normalized and no ceiling is given.
 pub const DEFAULT_TRUE_PEAK: f64 = -1.0;
 /// The silence kept before the first and after the last sound when trimming (ms).
@@ -57,20 +59,18 @@ pub const MAX_FADE_SHARE: f64 = 0.25;
 /// The fade for an output of `len` samples at `rate` Hz when `ms` is asked: the samples of each
 /// fade, at most [`MAX_FADE_SHARE`] of `len`, and the warning for the record when it had to be
 /// shortened.
-pub fn fade_len(ms: f64, len: u64, rate: u32) -> (u64, Option<String>) {
+pub fn fade_len(ms: f64, len: u64, rate: u32) -> (u64, Option<Notice>) {
     let asked = (ms.max(0.0) / 1000.0 * f64::from(rate)).round() as u64;
     let most = (len as f64 * MAX_FADE_SHARE).floor() as u64;
     if asked <= most {
         return (asked, None);
     }
     let seconds = |n: u64| n as f64 / f64::from(rate.max(1));
-    let warning = format!(
-        "the {} ms fade was shortened to {} ms: a fade may take at most a quarter of the prompt \
-         ({} long)",
-        round_for_people(ms),
-        round_for_people(seconds(most) * 1000.0),
-        crate::profile::human_duration(seconds(len))
-    );
+    let warning = Notice::FadeShortened {
+        asked_ms: round_for_people(ms),
+        given_ms: round_for_people(seconds(most) * 1000.0),
+        length: crate::profile::human_duration(seconds(len)),
+    };
     (most, Some(warning))
 }
 
@@ -1027,7 +1027,7 @@ mod tests {
         let len = 139_200;
         let (fade, why) = fade_len(5000.0, len, 48_000);
         assert_eq!(fade, 34_800);
-        let why = why.unwrap();
+        let why = why.unwrap().english();
         assert!(why.contains("5000 ms fade was shortened to 725 ms"), "{why}");
         assert!(why.contains("2.9 s"), "{why}");
         assert_eq!(fade_len(5.0, len, 48_000), (240, None));

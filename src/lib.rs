@@ -90,9 +90,13 @@ pub mod error;
 #[doc(hidden)]
 pub mod finish;
 #[doc(hidden)]
+pub mod lang;
+#[doc(hidden)]
 pub mod mix;
 #[doc(hidden)]
 pub mod names;
+#[doc(hidden)]
+pub mod notice;
 #[doc(hidden)]
 pub mod output;
 #[doc(hidden)]
@@ -123,7 +127,10 @@ pub use mix::Speaker;
 /// What checking measured about a file.
 pub use check::Facts as CheckFacts;
 pub use check::{CheckOptions, Report, check_file};
-pub use problem::{Code, Problem, Severity};
+pub use problem::{Code, Detail, Fix, Problem, Severity};
+// Messages for people: the typed notices and the language catalogue.
+pub use lang::Lang;
+pub use notice::Notice;
 // Profiles and finishing.
 pub use finish::{FinishOptions, InvalidOption, Trim};
 pub use profile::{Codec, ContentRules, PROFILES, Profile, Sources};

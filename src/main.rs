@@ -17,7 +17,8 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use promptwav::batch::{self, Summary};
 use promptwav::finish::{FinishOptions, Trim};
-use promptwav::{ConvertOptions, NamePair, Profile, Record, Status, names, output, profile};
+use promptwav::lang as catalogue;
+use promptwav::{ConvertOptions, Lang, NamePair, Profile, Record, Status, names, output, profile};
 
 use promptwav::names::printable as shown;
 
@@ -46,24 +47,57 @@ fn main() {
     let code = match run_configured(cli, &matches) {
         Ok(code) => finish_code(code),
         Err(err) => {
-            tell(&format!("promptwav: error: {err:#}"));
+            tell(&error_text(&err));
             ExitCode::Usage
         }
     };
     process::exit(code as i32);
 }
 
-/// Loads the config file, fills what the command line left unset from it, and runs.
+/// An error that stops a command, for a person: the errors an admin meets in the language of
+/// the messages (chosen by their type, never their text), the others as they are.
+fn error_text(err: &anyhow::Error) -> String {
+    let lang = ui::lang();
+    let text = if let Some(e) = err.downcast_ref::<batch::FolderError>() {
+        catalogue::folder_error(lang, e)
+    } else if let Some(e) = err.downcast_ref::<OutputIsFile>() {
+        catalogue::output_is_file(lang, &e.0)
+    } else {
+        format!("{err:#}")
+    };
+    format!("{}{text}", catalogue::error_prefix(lang))
+}
+
+/// The output folder given is a file.
+#[derive(Debug)]
+pub struct OutputIsFile(pub PathBuf);
+
+impl std::fmt::Display for OutputIsFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&catalogue::output_is_file(Lang::En, &self.0))
+    }
+}
+
+impl std::error::Error for OutputIsFile {}
+
+/// Loads the config file, fills what the command line left unset from it, and runs. The
+/// language of the messages: `--lang`, else the file's `lang`, else the environment.
 fn run_configured(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     ui::init(cli.ui.quiet, cli.ui.verbose, cli.ui.color);
+    ui::set_lang(cli.ui.lang.map_or_else(Lang::from_env, Lang::from));
     let config = config::Config::load(cli.config.config.as_deref(), cli.config.no_config)?;
+    if cli.ui.lang.is_none()
+        && let Some(lang) = config.file.lang
+    {
+        ui::set_lang(lang);
+    }
     let sub = matches.subcommand().map(|(_, m)| m);
     match &mut cli.command {
         Command::Convert(a) => config.apply_convert(a, sub),
         Command::Check(a) => config.apply_check(a, sub),
         Command::Serve(a) => config.apply_serve(a, sub),
         Command::Config(_) => {
-            for (key, value, source) in config.settings(sub) {
+            for (key, value, source) in config.settings(sub, cli.ui.lang.map(Lang::from)) {
                 say_or_exit(&format!("{key:<22} = {value:<28} # {source}"));
             }
             return Ok(ExitCode::Ok);
@@ -244,92 +278,6 @@ fn find_profile(name: &str) -> anyhow::Result<Profile> {
     }
 }
 
-/// An input path as printed: control characters escaped, and the normalization form marked
-/// when it is not NFC (`안내.wav (NFD)`), so NFC and NFD copies of one name can be told apart.
-fn shown_input(r: &Record) -> String {
-    match r.input_form {
-        Some(form) => format!("{} ({form})", shown(&r.input)),
-        None => shown(&r.input),
-    }
-}
-
-/// Set by a dry run: its records are printed as what the run would do.
-static DRY_RUN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// A dry run's line for a record: `would convert`, `would convert again` (an output of ours
-/// whose input or settings changed), `would replace` (with `--force`), `would skip` (up to
-/// date, or a file promptwav did not make), `would fail`.
-fn dry_run_line(r: &Record) -> String {
-    use promptwav::batch::ExistingOutput;
-    let input = shown_input(r);
-    let output = || shown(&r.output_path.as_deref().unwrap_or(Path::new("")).to_string_lossy());
-    match (r.status, r.existing_output) {
-        (Status::Planned, None) => format!("would convert {input} -> {}", output()),
-        (Status::Planned, Some(ExistingOutput::Outdated)) => format!(
-            "would convert again {input} -> {} (the input or the settings changed)",
-            output()
-        ),
-        (Status::Planned, Some(_)) => format!("would replace {input} -> {} (--force)", output()),
-        (Status::Skipped, Some(ExistingOutput::UpToDate)) => {
-            format!("would skip  {input} -> {} (up to date)", output())
-        }
-        (Status::Skipped, Some(_)) => {
-            format!("would skip  {input} -> {} (exists; --force replaces it)", output())
-        }
-        (Status::Skipped, None) => {
-            format!("would skip  {input}: {}", shown(r.error.as_deref().unwrap_or("")))
-        }
-        (Status::Failed, _) => {
-            format!("would fail  {input}: {}", shown(r.error.as_deref().unwrap_or("unknown error")))
-        }
-        // A dry run converts nothing.
-        (Status::Converted, _) => format!("converted {input} -> {}", output()),
-    }
-}
-
-fn record_line(r: &Record) -> String {
-    if DRY_RUN.load(std::sync::atomic::Ordering::Relaxed) {
-        return dry_run_line(r);
-    }
-    let input = shown_input(r);
-    match r.status {
-        Status::Converted => {
-            let mut line =
-                format!("converted {input} -> {}", shown(r.output.as_deref().unwrap_or("")));
-            let mut notes = Vec::new();
-            if let (Some(before), Some(after)) = (r.loudness_lufs, r.output_loudness_lufs) {
-                let peak =
-                    r.output_true_peak_dbtp.map(|p| format!(", {p:.1} dBTP")).unwrap_or_default();
-                notes.push(format!("{before:.1} -> {after:.1} LUFS{peak}"));
-            }
-            if let Some(cut) = r.limiter_db.filter(|d| *d < -0.05) {
-                notes.push(format!("limiter {cut:.1} dB"));
-            }
-            let start = r.trimmed_start_s.unwrap_or(0.0);
-            let end = r.trimmed_end_s.unwrap_or(0.0);
-            if start + end >= 0.05 {
-                notes.push(format!("trimmed {start:.1} s + {end:.1} s of silence"));
-            }
-            if !notes.is_empty() {
-                line.push_str(&format!(" [{}]", notes.join("; ")));
-            }
-            if !r.warnings.is_empty() {
-                line.push_str(&format!(" (warning: {})", shown(&r.warnings.join("; "))));
-            }
-            line
-        }
-        Status::Planned => {
-            format!("would convert {input} -> {}", shown(r.output.as_deref().unwrap_or("")))
-        }
-        Status::Failed => {
-            format!("failed    {input}: {}", shown(r.error.as_deref().unwrap_or("unknown error")))
-        }
-        Status::Skipped => {
-            format!("skipped   {input}: {}", shown(r.error.as_deref().unwrap_or("")))
-        }
-    }
-}
-
 fn prepare_output_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
@@ -346,7 +294,7 @@ fn print_record(r: &Record, json: bool) {
             say(&line);
         }
     } else if !ui::quiet() || r.status == Status::Failed {
-        say(&ui::paint(&record_line(r), ui::Stream::Out));
+        say(&ui::record_line(r, ui::Stream::Out));
     }
 }
 
@@ -404,12 +352,9 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
     let output = args.output.clone().unwrap_or_default();
     batch::check_output_folder(&inputs, &output)?;
     if output.exists() && !output.is_dir() {
-        bail!(
-            "the output folder {} is a file, not a folder: choose a folder for -o",
-            output.display()
-        );
+        return Err(OutputIsFile(output).into());
     }
-    DRY_RUN.store(args.dry_run, std::sync::atomic::Ordering::Relaxed);
+    ui::set_dry_run(args.dry_run);
     // What can be told of the names map without the plan is told before planning (which may
     // decode contested inputs).
     if let Some(path) = &args.names_map {
@@ -485,7 +430,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         if let Some(bar) = &bar {
             // Every file's line above the bar as it finishes (as cargo prints), so the admin
             // sees each new name; failures are listed again with the summary.
-            bar.println(ui::paint(&record_line(r), ui::Stream::Err));
+            bar.println(ui::record_line(r, ui::Stream::Err));
             if ui::verbose()
                 && let Some(line) = ui::record_details(r, target_rate, Some(after))
             {
@@ -512,37 +457,29 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
     let summary = Summary::of(&records);
     let stopped = stop::reason();
     if !args.json && stopped != Some(ExitCode::BrokenPipe) && !ui::quiet() {
-        let mut parts = Vec::new();
-        if args.dry_run {
-            parts.push(format!("{} to convert", summary.planned));
-            parts.push(format!("{} would fail", summary.failed));
-            parts.push(format!("{} would skip", summary.skipped));
-        } else {
-            parts.push(format!("{} converted", summary.converted));
-            parts.push(format!("{} failed", summary.failed));
-            parts.push(format!("{} skipped", summary.skipped));
-        }
+        let lang = ui::lang();
+        let mut parts = catalogue::convert_summary(lang, &summary, args.dry_run);
         if quiet_lines && summary.failed > 0 {
-            say("Failed:");
+            say(catalogue::failed_heading(lang));
             for r in records.iter().filter(|r| r.status == Status::Failed) {
-                say(&format!("  {}", ui::paint(&record_line(r), ui::Stream::Out)));
+                say(&format!("  {}", ui::record_line(r, ui::Stream::Out)));
             }
         }
         if ui::verbose() {
             let audio: f64 = records.iter().filter_map(|r| r.duration_s).sum();
             let wall = started.elapsed().as_secs_f64();
-            parts.push(format!(
-                "{} of audio in {} ({:.0}x real time)",
-                ui::seconds(audio),
-                ui::seconds(wall),
-                audio / wall.max(1e-9)
+            parts.push(catalogue::speed(
+                lang,
+                &ui::seconds(audio),
+                &ui::seconds(wall),
+                audio / wall.max(1e-9),
             ));
         }
         say(&parts.join(", "));
     }
     if let Some(code) = stopped {
         if code != ExitCode::BrokenPipe {
-            tell("promptwav: interrupted; the files listed as converted are complete");
+            tell(catalogue::interrupted(ui::lang()));
         }
         return Ok(code);
     }
@@ -725,7 +662,7 @@ mod stop {
             f();
         }
         let _ = std::io::stdout().flush();
-        super::tell("promptwav: stopped at once; the files reported as converted are complete");
+        super::tell(promptwav::lang::stopped_at_once(super::ui::lang()));
         std::process::exit(code);
     }
 
@@ -972,7 +909,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let summary = check::Summary::of(&reports);
     match format {
         CheckFormat::Text if ui::quiet() => {}
-        CheckFormat::Text => say_or_exit(&report::summary_line(&summary)),
+        CheckFormat::Text => say_or_exit(&catalogue::check_summary(ui::lang(), &summary)),
         CheckFormat::Junit => {
             say_or_exit(report::junit(&reports, opts.profile.name, opts.strict).trim_end())
         }
@@ -987,10 +924,10 @@ fn print_check_text(r: &promptwav::check::Report) {
     if ui::quiet() && r.ok {
         return;
     }
-    let text = promptwav::check::report::text(r);
-    let mut text = ui::paint(text.trim_end_matches('\n'), ui::Stream::Out);
+    let mut text = ui::check_text(r, ui::Stream::Out);
     if ui::verbose() && r.skipped.is_none() {
-        text.push_str(&format!("\n      checked in {}", ui::timing(r.seconds)));
+        let took = catalogue::checked_in(ui::lang(), &ui::timing(r.seconds));
+        text.push_str(&format!("\n      {took}"));
     }
     say_or_exit(&text);
 }
@@ -1017,6 +954,7 @@ fn check_shard(
                 SkipKind::Skipped => {
                     let mut r = promptwav::check::Report::new(&skip.path);
                     r.skipped = Some(skip.reason);
+                    r.skip_notice = skip.notice;
                     skipped.push(r);
                 }
             },

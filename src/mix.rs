@@ -23,6 +23,8 @@
 //!   within the codec's last step either side of 1.0: a float source's overs (1.5, +6 dBFS)
 //!   are not clipping (nothing was cut off; finishing brings them down intact).
 
+use crate::notice::{Notice, Side};
+
 /// The role of a channel in the downmix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Speaker {
@@ -282,43 +284,29 @@ impl ChannelStats {
             return None;
         }
         // The decision's own words, up to what the convert did about it.
-        why.map(|w| w.split(": took").next().unwrap_or(&w).to_string())
+        why.and_then(|n| n.average_loss())
     }
 
-    /// The downmix for the file, with the warning that says why when it is not the standard.
-    pub fn decide(&self) -> (Downmix, Option<String>) {
+    /// The downmix for the file, with the notice that says why when it is not the standard.
+    pub fn decide(&self) -> (Downmix, Option<Notice>) {
         let [l, r] = self.squares;
         if !self.stereo || l.max(r) <= 0.0 {
             return (Downmix::Standard, None);
         }
-        let name = |c: usize| if c == 0 { "left" } else { "right" };
         let (live, dead) = if l >= r { (0, 1) } else { (1, 0) };
         let (e_live, e_dead) = (self.squares[live], self.squares[dead]);
         if e_dead <= e_live * 10f64.powf(-ONE_SIDED_DB / 10.0) {
-            let below = if e_dead > 0.0 {
-                format!("{:.0} dB below the {}", 10.0 * (e_live / e_dead).log10(), name(live))
-            } else {
-                "digital silence".to_string()
-            };
+            let below_db = (e_dead > 0.0).then(|| 10.0 * (e_live / e_dead).log10());
             return (
                 Downmix::Channel(live),
-                Some(format!(
-                    "stereo with a silent {} channel ({below}): took the {} channel at full level \
-                     (averaging would have made it 6 dB quieter)",
-                    name(dead),
-                    name(live)
-                )),
+                Some(Notice::SilentChannel { live: Side::of(live), below_db }),
             );
         }
         let correlation = self.cross / (l * r).sqrt();
         if correlation <= ANTI_PHASE_CORRELATION {
             return (
                 Downmix::Channel(live),
-                Some(format!(
-                    "stereo channels in opposite phase (correlation {correlation:.2}): took the {} \
-                     channel alone (averaging would have cancelled them)",
-                    name(live)
-                )),
+                Some(Notice::OppositePhase { live: Side::of(live), correlation }),
             );
         }
         (Downmix::Standard, None)
@@ -404,12 +392,15 @@ impl Clipping {
     /// A warning for people when there is any: the samples first (a number a script can take),
     /// then the runs.
     pub fn warning(&self, clip_run: u32) -> Option<String> {
-        (self.runs > 0).then(|| {
-            format!(
-                "{} sample(s) clipped at full scale in the source: {} run(s) of {}+ full-scale \
-                 samples; converting does not undo clipping",
-                self.samples, self.runs, clip_run
-            )
+        self.notice(clip_run).map(|n| n.english())
+    }
+
+    /// The warning's typed key, when there is any.
+    pub fn notice(&self, clip_run: u32) -> Option<Notice> {
+        (self.runs > 0).then_some(Notice::SourceClipped {
+            samples: self.samples,
+            runs: self.runs,
+            run_len: clip_run,
         })
     }
 }
@@ -515,7 +506,7 @@ impl ClipCounter {
     }
 
     /// The smart downmix of the samples seen, when gathered ([`ChannelStats::decide`]).
-    pub fn downmix(&self) -> Option<(Downmix, Option<String>)> {
+    pub fn downmix(&self) -> Option<(Downmix, Option<Notice>)> {
         self.channels.as_ref().map(ChannelStats::decide)
     }
 }
@@ -701,6 +692,11 @@ mod tests {
         assert_eq!(out, vec![0.5]);
     }
     fn stats(left: &[f32], right: &[f32]) -> (Downmix, Option<String>) {
+        let (d, n) = stats_of(left, right);
+        (d, n.map(|n| n.english()))
+    }
+
+    fn stats_of(left: &[f32], right: &[f32]) -> (Downmix, Option<crate::notice::Notice>) {
         let mut s = ChannelStats::default();
         let planes = [left.to_vec(), right.to_vec()];
         for start in (0..left.len()).step_by(1000) {

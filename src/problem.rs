@@ -206,6 +206,147 @@ impl std::fmt::Display for Code {
     }
 }
 
+/// What a problem's fix asks for, typed: translations are made from it, never from the text of
+/// [`Problem::fix`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Fix {
+    /// The code's usual fix, done by hand (the English wording is the finder's own, in the
+    /// sense of [`Code::fix`]).
+    #[default]
+    Usual,
+    /// Run this exact command (a `promptwav convert` command in backquotes).
+    Run(String),
+    /// Rename the file to this name (the one `promptwav convert` gives it).
+    Rename(String),
+    /// Export the file again from its source: promptwav cannot convert it as it is.
+    ExportAgain,
+    /// A bug in promptwav: report the file.
+    Report,
+}
+
+impl Fix {
+    /// The English text of a fix that has words of its own; `None` for [`Fix::Usual`].
+    pub fn english(&self) -> Option<String> {
+        match self {
+            Fix::Usual => None,
+            Fix::Run(command) => Some(format!("run {command}")),
+            Fix::Rename(name) => {
+                Some(format!("rename it to {name} (the name `promptwav convert` gives it)"))
+            }
+            Fix::ExportAgain => Some(
+                "export the file again from its source (promptwav cannot convert it as it is)"
+                    .into(),
+            ),
+            Fix::Report => Some("report it".into()),
+        }
+    }
+}
+
+/// The specifics of a problem, typed, for the problems admins meet most (format, silence,
+/// clipping): translations format them into a sentence of their own. Other problems carry
+/// their specifics in the English [`Problem::message`] only.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detail {
+    /// The sample rate found and the one needed, in Hz.
+    SampleRate {
+        /// Found.
+        found: u32,
+        /// Needed.
+        needs: u32,
+    },
+    /// The channel counts found and needed.
+    Channels {
+        /// Found.
+        found: u16,
+        /// Needed.
+        needs: u16,
+    },
+    /// The bits per sample found and needed.
+    BitDepth {
+        /// Found.
+        found: u16,
+        /// Needed.
+        needs: u16,
+    },
+    /// Seconds of silence before the first sound, and the most allowed.
+    LeadingSilence {
+        /// Seconds found.
+        seconds: f64,
+        /// The most allowed.
+        limit: f64,
+    },
+    /// Seconds of silence after the last sound, and the most allowed.
+    TrailingSilence {
+        /// Seconds found.
+        seconds: f64,
+        /// The most allowed.
+        limit: f64,
+    },
+    /// Clipping: runs of `run_len` or more full-scale samples.
+    Clipping {
+        /// Runs.
+        runs: u64,
+        /// The shortest run counted.
+        run_len: u32,
+        /// Samples in the runs.
+        samples: u64,
+        /// Where the first starts, in seconds.
+        first_s: f64,
+    },
+    /// All silence: no sample above `threshold_dbfs` in `seconds`.
+    Silent {
+        /// The silence threshold, dBFS.
+        threshold_dbfs: f64,
+        /// The file's duration.
+        seconds: f64,
+    },
+    /// Not a WAV, but audio promptwav reads.
+    NotWavAudio {
+        /// The container found (`mp4`, `mp3`, ...).
+        format: String,
+        /// The codec.
+        codec: String,
+        /// The sample rate, Hz.
+        rate: u32,
+        /// The channels.
+        channels: u16,
+    },
+    /// The name (valid UTF-8) has non-ASCII characters.
+    NameNonAscii {
+        /// The name.
+        name: String,
+    },
+    /// The name has characters outside `[A-Za-z0-9._-]`.
+    NameUnsafeChars {
+        /// Those characters, each quoted (`' ' '('`).
+        chars: String,
+    },
+    /// The name starts with `.` or `-`.
+    NameStartsWith {
+        /// The first character.
+        first: char,
+    },
+    /// The name is a Windows device name.
+    NameReserved {
+        /// The name before its first dot (`CON`).
+        base: String,
+    },
+    /// The name's extension is not the profile's.
+    NameExtension {
+        /// The extension found, if any.
+        found: Option<String>,
+        /// The profile's.
+        needs: String,
+    },
+    /// The name is too long.
+    NameTooLong {
+        /// Its length in bytes.
+        bytes: usize,
+        /// The most allowed.
+        max: usize,
+    },
+}
+
 /// One problem of one file.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Problem {
@@ -217,16 +358,44 @@ pub struct Problem {
     pub message: String,
     /// What to do about it, in one line.
     pub fix: String,
+    /// What the fix asks for, typed (not serialized: `fix` holds its English text).
+    #[serde(skip)]
+    pub fix_key: Fix,
+    /// The specifics of `message`, typed, where the finder gives them (not serialized).
+    #[serde(skip)]
+    pub detail: Option<Detail>,
 }
 
 impl Problem {
-    /// A problem with the code's default severity.
+    /// A problem with the code's default severity, whose fix is the code's usual one in the
+    /// words `fix` gives it ([`Fix::Usual`]).
     pub fn new(code: Code, message: impl Into<String>, fix: impl Into<String>) -> Problem {
         Problem {
             code,
             severity: code.default_severity(),
             message: message.into(),
             fix: fix.into(),
+            fix_key: Fix::Usual,
+            detail: None,
         }
+    }
+
+    /// A problem with the code's default severity and a typed fix, whose English text is the
+    /// fix's ([`Fix::english`]; the code's usual fix for [`Fix::Usual`]).
+    pub fn fixed(code: Code, message: impl Into<String>, fix: Fix) -> Problem {
+        let text = fix.english().unwrap_or_else(|| code.fix().to_string());
+        Problem { fix_key: fix, ..Problem::new(code, message, text) }
+    }
+
+    /// The same problem with its specifics typed.
+    pub fn with_detail(mut self, detail: Detail) -> Problem {
+        self.detail = Some(detail);
+        self
+    }
+
+    /// The same problem, its fix typed as `fix` (the text stays as written).
+    pub fn with_fix_key(mut self, fix: Fix) -> Problem {
+        self.fix_key = fix;
+        self
     }
 }

@@ -155,19 +155,22 @@ impl Manifest {
                     };
                     if let Some(message) = problem {
                         let target = (lo + hi) / 2.0;
-                        let fix = if check::convert_reads(r) {
-                            check::convert_command(
+                        let p = if check::convert_reads(r) {
+                            let command = check::convert_command(
                                 &r.input,
                                 profile,
                                 &format!("--loudness {target}"),
-                            )
+                            );
+                            Problem::new(Code::ManifestLoudness, message, command.clone())
+                                .with_fix_key(check::Fix::Run(command))
                         } else {
-                            format!(
+                            let by_hand = format!(
                                 "make a readable copy first (see the other fixes), then convert \
                                  it with --loudness {target}"
-                            )
+                            );
+                            Problem::new(Code::ManifestLoudness, message, by_hand)
                         };
-                        r.problems.push(Problem::new(Code::ManifestLoudness, message, fix));
+                        r.problems.push(p);
                     }
                 }
             }

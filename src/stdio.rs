@@ -112,10 +112,7 @@ pub fn convert(
         let dir = args.output.clone().unwrap_or_default();
         batch::check_output_folder(std::slice::from_ref(&input), &dir)?;
         if dir.exists() && !dir.is_dir() {
-            bail!(
-                "the output folder {} is a file, not a folder: choose a folder for -o",
-                dir.display()
-            );
+            return Err(crate::OutputIsFile(dir).into());
         }
         dir
     };
@@ -146,8 +143,15 @@ pub fn convert(
     if written.is_some() {
         record.output = Some("-".into());
     } else if record.status != Status::Failed {
-        // Nothing written and no failure (a skipped input): for a pipe, still a failure.
+        // Nothing written and no failure (a skipped input): for a pipe, still a failure. In a
+        // fresh folder the only skips are a stop and a full disk; anything else is an output
+        // in the way.
         record.status = Status::Failed;
+        record.error_kind = Some(match record.notice {
+            Some(promptwav::Notice::Interrupted) => promptwav::ErrorKind::Interrupted,
+            Some(promptwav::Notice::DiskFull) => promptwav::ErrorKind::DiskFull,
+            _ => promptwav::ErrorKind::OutputExists,
+        });
     }
     tell_record(record, args.json);
     let Some(path) = written else { return Ok(ExitCode::SomeFailed) };
@@ -161,7 +165,7 @@ fn tell_record(r: &Record, json: bool) {
             crate::tell(&line);
         }
     } else if !crate::ui::quiet() || r.status == Status::Failed {
-        crate::tell(&crate::ui::paint(&crate::record_line(r), crate::ui::Stream::Err));
+        crate::tell(&crate::ui::record_line(r, crate::ui::Stream::Err));
     }
 }
 

@@ -11,7 +11,7 @@
 //!   set (or `CLICOLOR=0`); `CLICOLOR_FORCE` forces it, and `--color always|never` overrides
 //!   all of them. The decision is anstream's, the crate clap colours its help with.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use anstyle::{AnsiColor, Style};
 
@@ -27,6 +27,25 @@ pub enum Level {
 }
 
 static LEVEL: AtomicU8 = AtomicU8::new(Level::Normal as u8);
+/// The language of the messages: 0 English, 1 Korean.
+static LANG: AtomicU8 = AtomicU8::new(0);
+
+/// Sets the language of the messages (`--lang`, the config file, the environment).
+pub fn set_lang(lang: promptwav::Lang) {
+    let code = match lang {
+        promptwav::Lang::En => 0,
+        promptwav::Lang::Ko => 1,
+    };
+    LANG.store(code, Ordering::SeqCst);
+}
+
+/// The language of the messages.
+pub fn lang() -> promptwav::Lang {
+    match LANG.load(Ordering::SeqCst) {
+        1 => promptwav::Lang::Ko,
+        _ => promptwav::Lang::En,
+    }
+}
 /// Bit 0: colour on stdout; bit 1: colour on stderr.
 static COLOUR: AtomicU8 = AtomicU8::new(0);
 
@@ -110,6 +129,95 @@ pub fn paint(line: &str, stream: Stream) -> String {
     match style_of(word) {
         Some(style) => format!("{style}{word}{style:#}{rest}"),
         None => line.to_string(),
+    }
+}
+
+/// The colour of a status, for lines whose status word is not English (see [`paint_lead`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Tone {
+    /// Converted, OK.
+    Good,
+    /// Skipped, planned, WARN.
+    Caution,
+    /// Failed, FAIL.
+    Bad,
+    /// SKIP in check.
+    Info,
+}
+
+/// `line` with its first `lead` bytes (the status word, from the catalogue) coloured by `tone`,
+/// when colour is on for `stream`.
+pub fn paint_lead(line: &str, lead: usize, tone: Tone, stream: Stream) -> String {
+    if !colour_on(stream) || !line.is_char_boundary(lead) {
+        return line.to_string();
+    }
+    let colour = match tone {
+        Tone::Good => AnsiColor::Green,
+        Tone::Caution => AnsiColor::Yellow,
+        Tone::Bad => AnsiColor::Red,
+        Tone::Info => AnsiColor::Cyan,
+    };
+    let style = Style::new().fg_color(Some(colour.into())).bold();
+    let (word, rest) = line.split_at(lead);
+    format!("{style}{word}{style:#}{rest}")
+}
+
+/// Set for a dry run: its records are printed as what the run would do.
+static DRY_RUN: AtomicBool = AtomicBool::new(false);
+
+/// Prints records as a dry run's (`would convert`, `would skip`...) from now on, or not.
+pub fn set_dry_run(dry_run: bool) {
+    DRY_RUN.store(dry_run, Ordering::Relaxed);
+}
+
+/// A record's line in the language of the messages, its status coloured.
+pub fn record_line(r: &promptwav::Record, stream: Stream) -> String {
+    use promptwav::lang as catalogue;
+    use promptwav::{Lang, Status};
+    let dry_run = DRY_RUN.load(Ordering::Relaxed);
+    let line = if dry_run {
+        catalogue::dry_run_line(lang(), r)
+    } else {
+        catalogue::record_line(lang(), r)
+    };
+    match lang() {
+        Lang::En => paint(&line, stream),
+        l => {
+            let tone = match r.status {
+                Status::Converted => Tone::Good,
+                Status::Failed => Tone::Bad,
+                Status::Skipped | Status::Planned => Tone::Caution,
+            };
+            let word = if dry_run {
+                catalogue::dry_run_word(l, r)
+            } else {
+                catalogue::status_word(l, r.status)
+            };
+            paint_lead(&line, word.len(), tone, stream)
+        }
+    }
+}
+
+/// A check report's text in the language of the messages, its verdict coloured.
+pub fn check_text(r: &promptwav::check::Report, stream: Stream) -> String {
+    use promptwav::Lang;
+    use promptwav::lang as catalogue;
+    let text = catalogue::check_text(lang(), r);
+    let text = text.trim_end_matches('\n');
+    match lang() {
+        Lang::En => paint(text, stream),
+        l => {
+            let tone = if r.skipped.is_some() {
+                Tone::Info
+            } else if !r.ok {
+                Tone::Bad
+            } else if r.problems.iter().any(|p| p.severity == promptwav::Severity::Warning) {
+                Tone::Caution
+            } else {
+                Tone::Good
+            };
+            paint_lead(text, catalogue::verdict(l, r).len(), tone, stream)
+        }
     }
 }
 

@@ -16,8 +16,9 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::error::io_reason;
+use crate::error::{ErrorKind, io_reason};
 use crate::names;
+use crate::notice::Notice;
 use crate::output;
 
 /// Why an entry was left out of the walk.
@@ -32,7 +33,7 @@ pub enum SkipKind {
 }
 
 /// An entry the walk left out, with the reason for a person.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Skip {
     /// The entry, as given or found by walking.
     pub path: PathBuf,
@@ -40,15 +41,31 @@ pub struct Skip {
     pub kind: SkipKind,
     /// Why ("hidden file", "file not found").
     pub reason: String,
+    /// The typed key of `reason` for a skipped entry (its English text is `reason`).
+    pub notice: Option<Notice>,
+    /// The kind of failure of an unreadable entry.
+    pub error_kind: Option<ErrorKind>,
 }
 
 impl Skip {
-    fn skipped(path: &Path, reason: impl Into<String>) -> Skip {
-        Skip { path: path.to_path_buf(), kind: SkipKind::Skipped, reason: reason.into() }
+    fn skipped(path: &Path, notice: Notice) -> Skip {
+        Skip {
+            path: path.to_path_buf(),
+            kind: SkipKind::Skipped,
+            reason: notice.english(),
+            notice: Some(notice),
+            error_kind: None,
+        }
     }
 
-    fn unreadable(path: &Path, reason: impl Into<String>) -> Skip {
-        Skip { path: path.to_path_buf(), kind: SkipKind::Unreadable, reason: reason.into() }
+    fn unreadable(path: &Path, kind: ErrorKind, reason: impl Into<String>) -> Skip {
+        Skip {
+            path: path.to_path_buf(),
+            kind: SkipKind::Unreadable,
+            reason: reason.into(),
+            notice: None,
+            error_kind: Some(kind),
+        }
     }
 }
 
@@ -103,8 +120,7 @@ impl Walker<'_> {
                 return;
             }
             if self.stack.contains(c) {
-                self.found
-                    .push(Err(Skip::skipped(dir, "folder loop (a link back to a parent folder)")));
+                self.found.push(Err(Skip::skipped(dir, Notice::FolderLoop)));
                 return;
             }
         }
@@ -113,6 +129,7 @@ impl Walker<'_> {
             Err(e) => {
                 self.found.push(Err(Skip::unreadable(
                     dir,
+                    ErrorKind::of_io(e.kind()),
                     format!("cannot read folder: {}", io_reason(&e)),
                 )));
                 return;
@@ -135,7 +152,7 @@ impl Walker<'_> {
                     && !output::is_temporary_name(&text)
                     && text != output::MANIFEST_NAME
                 {
-                    self.found.push(Err(Skip::skipped(&path, "hidden file")));
+                    self.found.push(Err(Skip::skipped(&path, Notice::HiddenFile)));
                 }
                 continue;
             }
@@ -143,18 +160,17 @@ impl Walker<'_> {
                 self.walk(&path, &rel_dir.join(names::safe_component(&name)));
             } else if ft.is_symlink() {
                 match fs::metadata(&path) {
-                    Ok(m) if m.is_dir() => self
-                        .found
-                        .push(Err(Skip::skipped(&path, "link to a folder (not followed)"))),
+                    Ok(m) if m.is_dir() => {
+                        self.found.push(Err(Skip::skipped(&path, Notice::LinkToFolder)))
+                    }
                     Ok(m) if m.is_file() => self.file(path, rel_dir),
-                    Ok(_) => self.found.push(Err(Skip::skipped(&path, "not a regular file"))),
-                    Err(_) => self.found.push(Err(Skip::skipped(&path, "broken link"))),
+                    Ok(_) => self.found.push(Err(Skip::skipped(&path, Notice::LinkToSpecialFile))),
+                    Err(_) => self.found.push(Err(Skip::skipped(&path, Notice::BrokenLink))),
                 }
             } else if ft.is_file() {
                 self.file(path, rel_dir);
             } else {
-                self.found
-                    .push(Err(Skip::skipped(&path, "not a regular file (device, pipe or socket)")));
+                self.found.push(Err(Skip::skipped(&path, Notice::SpecialFile)));
             }
         }
         if canon.is_some() {
@@ -164,7 +180,7 @@ impl Walker<'_> {
 
     fn file(&mut self, path: PathBuf, rel_dir: &Path) {
         if clearly_not_audio(&path) {
-            self.found.push(Err(Skip::skipped(&path, "not an audio file (by its extension)")));
+            self.found.push(Err(Skip::skipped(&path, Notice::NotAudioByExtension)));
         } else {
             self.found.push(Ok(Found { path, rel_dir: rel_dir.to_path_buf() }));
         }
@@ -199,12 +215,13 @@ pub fn walk(inputs: &[PathBuf], exclude: Option<&Path>) -> Vec<Result<Found, Ski
                 // silent skip (a script must not read exit 0 as "converted").
                 found.push(Err(Skip::unreadable(
                     input,
+                    ErrorKind::NotAudio,
                     "is a pipe or device, not a file: promptwav reads regular files; save the \
                      audio to a file first",
                 )));
             }
             Err(e) => {
-                found.push(Err(Skip::unreadable(input, io_reason(&e))));
+                found.push(Err(Skip::unreadable(input, ErrorKind::of_io(e.kind()), io_reason(&e))));
             }
         }
     }

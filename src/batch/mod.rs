@@ -53,6 +53,7 @@ use crate::convert::{Converted, Preflight, Settings, convert_via, preflight};
 use crate::decode::SourceInfo;
 use crate::error::{Error, ErrorKind, Stage};
 use crate::names::{self, Deduper};
+use crate::notice::Notice;
 use crate::output;
 use crate::parallel;
 use crate::profile::Profile;
@@ -175,7 +176,10 @@ pub struct Record {
     pub error: Option<String>,
     /// The stage that failed.
     pub stage: Option<Stage>,
-    /// The input's container, found from the content.
+    /// What kind of failure it was, as a stable snake_case code ([`ErrorKind::code`]): set on
+    /// every failed record, `None` otherwise. What to decide on, never `error`'s text.
+    pub error_kind: Option<ErrorKind>,
+    /// The container found from the content.
     pub format: Option<String>,
     /// The codec of the input's audio track.
     pub codec: Option<String>,
@@ -233,6 +237,13 @@ pub struct Record {
     pub output_duration_s: Option<f64>,
     /// Converted only: the size of the file written, in bytes.
     pub output_size_bytes: Option<u64>,
+    /// The typed key of `error` when the input was skipped (not serialized: `error` holds its
+    /// English text).
+    #[serde(skip)]
+    pub notice: Option<Notice>,
+    /// The typed keys of `warnings`, one each, in the same order (not serialized).
+    #[serde(skip)]
+    pub warning_notices: Vec<Notice>,
     /// The input path as an OS path (not serialized).
     #[serde(skip)]
     pub input_path: PathBuf,
@@ -246,9 +257,17 @@ pub struct Record {
 impl Record {
     /// The record of an entry the walk left out: `skipped`, or `failed` at the open stage.
     fn from_skip(skip: Skip) -> Record {
-        match skip.kind {
-            SkipKind::Skipped => Record::skipped(&skip.path, skip.reason),
-            SkipKind::Unreadable => Record::failed(&skip.path, Stage::Open, skip.reason),
+        match (skip.kind, skip.notice) {
+            (SkipKind::Skipped, Some(notice)) => Record::skipped(&skip.path, notice),
+            (SkipKind::Skipped, None) => {
+                let mut r = Record::new(&skip.path, Status::Skipped);
+                r.error = Some(skip.reason);
+                r
+            }
+            (SkipKind::Unreadable, _) => {
+                let kind = skip.error_kind.unwrap_or(ErrorKind::default_for(Stage::Open));
+                Record::failed(&skip.path, Stage::Open, skip.reason).of_kind(kind)
+            }
         }
     }
 
@@ -262,6 +281,7 @@ impl Record {
             status,
             error: None,
             stage: None,
+            error_kind: None,
             format: None,
             codec: None,
             sample_rate_hz: None,
@@ -288,24 +308,66 @@ impl Record {
             output_bits_per_sample: None,
             output_duration_s: None,
             output_size_bytes: None,
+            notice: None,
+            warning_notices: Vec::new(),
             input_path: input.to_path_buf(),
             output_path: None,
         }
     }
 
     /// A failure that concerns `path` (an input, or a file the run writes besides the outputs,
-    /// such as the names map) at `stage`.
+    /// such as the names map) at `stage`, of the usual kind for the stage (see
+    /// [`Record::of_kind`] to say another).
     pub fn failed(path: &Path, stage: Stage, why: impl Into<String>) -> Record {
         let mut r = Record::new(path, Status::Failed);
         r.error = Some(why.into());
         r.stage = Some(stage);
+        r.error_kind = Some(ErrorKind::default_for(stage));
         r
     }
 
-    fn skipped(input: &Path, why: impl Into<String>) -> Record {
+    /// The same record, failed of `kind`.
+    pub fn of_kind(mut self, kind: ErrorKind) -> Record {
+        self.error_kind = Some(kind);
+        self
+    }
+
+    fn skipped(input: &Path, why: Notice) -> Record {
         let mut r = Record::new(input, Status::Skipped);
-        r.error = Some(why.into());
+        r.error = Some(why.english());
+        r.notice = Some(why);
         r
+    }
+
+    /// Adds a warning: its English text to `warnings`, its key to `warning_notices`.
+    fn warn(&mut self, notice: Notice) {
+        self.warnings.push(notice.english());
+        self.warning_notices.push(notice);
+    }
+
+    /// Adds a warning before the others.
+    fn warn_first(&mut self, notice: Notice) {
+        self.warnings.insert(0, notice.english());
+        self.warning_notices.insert(0, notice);
+    }
+
+    /// Makes the record skipped for `why`, with no output.
+    fn skip(&mut self, why: Notice) {
+        self.status = Status::Skipped;
+        self.error = Some(why.english());
+        self.notice = Some(why);
+        self.error_kind = None;
+        self.stage = None;
+        self.output = None;
+        self.output_path = None;
+    }
+
+    /// Makes the record failed at `stage`, of `kind`, for `why`.
+    fn fail_with(&mut self, stage: Stage, kind: ErrorKind, why: impl Into<String>) {
+        self.status = Status::Failed;
+        self.stage = Some(stage);
+        self.error_kind = Some(kind);
+        self.error = Some(why.into());
     }
 
     fn set_output(&mut self, out: &Path) {
@@ -329,6 +391,7 @@ impl Record {
         self.clip_runs = Some(c.clip_runs);
         self.output_clipped_samples = Some(c.output_clipped_samples);
         self.warnings = c.warnings.clone();
+        self.warning_notices = c.notices.clone();
         if let Some(f) = &c.finish {
             self.loudness_lufs = f.loudness_before.map(|v| r(v, 2));
             self.true_peak_dbtp = f.true_peak_before.map(|v| r(v, 2));
@@ -352,6 +415,7 @@ impl Record {
         self.status = Status::Failed;
         self.error = Some(e.reason().to_string());
         self.stage = Some(e.stage());
+        self.error_kind = Some(e.kind());
         self.output = None;
         self.output_path = None;
         // What was known of the source when it failed (after probing).
@@ -465,7 +529,7 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
                 if let Some(c) = &canon
                     && !seen_inputs.insert(c.clone())
                 {
-                    let why = "same file as an earlier input";
+                    let why = Notice::SameFileAsEarlier;
                     return Walked::Done(Box::new(Record::skipped(&path, why)));
                 }
                 if let Some(id) = FileId::of(&path) {
@@ -645,35 +709,33 @@ fn decide(plan: &Plan, input: &Path, output: &Path, opts: &ConvertOptions) -> De
             "{} is a link: promptwav never writes through links inside the output folder",
             link.display()
         );
-        return Decision::Leave(Box::new(Record::failed(input, Stage::Write, why)));
+        let record = Record::failed(input, Stage::Write, why).of_kind(ErrorKind::LinkInOutput);
+        return Decision::Leave(Box::new(record));
     }
     let Ok(meta) = fs::symlink_metadata(output) else {
         return Decision::Convert { existing: None };
     };
     let mut record = Record::new(input, Status::Skipped);
     if plan.is_input(output) {
-        record.status = Status::Failed;
-        record.stage = Some(Stage::Write);
-        record.error = Some(
+        record.fail_with(
+            Stage::Write,
+            ErrorKind::IsAnInput,
             "the output would replace an input of this run (the same file); nothing was \
-             written: choose another output folder with -o"
-                .into(),
+             written: choose another output folder with -o",
         );
         return Decision::Leave(Box::new(record));
     }
     if meta.is_dir() {
-        record.status = Status::Failed;
-        record.stage = Some(Stage::Write);
-        record.error = Some("a folder has the output's name".into());
+        record.fail_with(Stage::Write, ErrorKind::OutputExists, "a folder has the output's name");
         return Decision::Leave(Box::new(record));
     }
     let settings = opts.fingerprint();
     let ours = manifest::relative(&plan.out_dir, output).and_then(|rel| plan.manifest.ours(&rel));
     match ours {
         Some(e) if manifest::made_from(e, input, &settings) && !opts.force => {
+            record.skip(Notice::UpToDate);
             record.set_output(output);
             record.existing_output = Some(ExistingOutput::UpToDate);
-            record.error = Some("up to date (made from this input with these settings)".into());
             Decision::Leave(Box::new(record))
         }
         Some(e) if manifest::made_from(e, input, &settings) => {
@@ -682,27 +744,11 @@ fn decide(plan: &Plan, input: &Path, output: &Path, opts: &ConvertOptions) -> De
         Some(_) => Decision::Convert { existing: Some(ExistingOutput::Outdated) },
         None if opts.force => Decision::Convert { existing: Some(ExistingOutput::NotOurs) },
         None => {
+            record.skip(Notice::NotOurs);
             record.existing_output = Some(ExistingOutput::NotOurs);
+            // Not the run's output (`output` stays null for the names map): for the line only.
             record.output_path = Some(output.to_path_buf());
-            record.error = Some(
-                "output already exists and promptwav did not make it from this input (use \
-                 --force to overwrite)"
-                    .into(),
-            );
             Decision::Leave(Box::new(record))
-        }
-    }
-}
-
-/// The warning of a dry run that would replace `existing`.
-fn replacing(existing: ExistingOutput) -> &'static str {
-    match existing {
-        ExistingOutput::Outdated => {
-            "would replace the existing output (made from this input as it was before, or with \
-             other settings)"
-        }
-        ExistingOutput::NotOurs | ExistingOutput::UpToDate => {
-            "would replace the existing output (--force)"
         }
     }
 }
@@ -748,7 +794,9 @@ fn run_one(
             Ok(source) => {
                 record.status = Status::Planned;
                 record.set_facts(&crate::convert::facts_of(&source));
-                record.warnings.extend(existing.map(|e| replacing(e).to_string()));
+                if overwrite {
+                    record.warn(Notice::WouldReplace);
+                }
             }
         }
         return Outcome::Done(record);
@@ -770,10 +818,7 @@ fn run_one(
                 let mut converted = record.clone();
                 converted.fill(&c, &opts.profile);
                 if manifest::stamp(input) != before {
-                    converted.warnings.push(
-                        "the input changed while it was converted: the next run converts it again"
-                            .into(),
-                    );
+                    converted.warn(Notice::InputChanged);
                 }
                 return Outcome::Commit {
                     record: Box::new(converted),
@@ -809,10 +854,7 @@ fn committed(
         Ok(()) => {
             let input = record.input_path.clone();
             if let Err(why) = plan.manifest.record(&input, &output, &opts.fingerprint(), before) {
-                record.warnings.push(format!(
-                    "not recorded in the output folder's manifest ({why}): a rerun will convert \
-                     it again, or leave it alone without --force"
-                ));
+                record.warn(Notice::NotInManifest { why: why.to_string() });
             }
             record
         }
@@ -832,10 +874,7 @@ fn committed(
 /// Makes `record` say how its conversion failed with `e`.
 fn failure(record: &mut Record, e: &Error, opts: &ConvertOptions, disk_full: &AtomicBool) {
     if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
-        record.status = Status::Skipped;
-        record.error = Some("interrupted".into());
-        record.output = None;
-        record.output_path = None;
+        record.skip(Notice::Interrupted);
     } else if e.kind() == ErrorKind::OutputExists {
         // Planned as free, and taken while this file converted (another run or program): this
         // input was not converted, which is a failure, not a skip.
@@ -916,21 +955,21 @@ pub fn run(
                 let outcome = match item {
                     PlanItem::Done(r) => Outcome::Done((**r).clone()),
                     PlanItem::Convert { input, .. } if cancelled() => {
-                        Outcome::Done(Record::skipped(input, "interrupted"))
+                        Outcome::Done(Record::skipped(input, Notice::Interrupted))
                     }
                     PlanItem::Convert { input, .. } if disk_full.load(Ordering::Relaxed) => {
-                        Outcome::Done(Record::skipped(input, "not converted: the disk is full"))
+                        Outcome::Done(Record::skipped(input, Notice::DiskFull))
                     }
                     PlanItem::Convert { input, output } => {
                         let mut o = run_one(plan, input, output, opts, two_threads, &disk_full);
                         match (&matched_warning, &mut o) {
                             (Some(w), Outcome::Commit { record, .. }) => {
-                                record.warnings.insert(0, w.clone());
+                                record.warn_first(Notice::Other(w.clone()));
                             }
                             (Some(w), Outcome::Done(record))
                                 if record.status == Status::Converted =>
                             {
-                                record.warnings.insert(0, w.clone());
+                                record.warn_first(Notice::Other(w.clone()));
                             }
                             _ => {}
                         }
@@ -962,8 +1001,11 @@ pub fn run(
                     PlanItem::Done(r) => r.input_path.as_path(),
                 };
                 let mut r = Record::new(input, Status::Failed);
-                r.error = Some("internal error while converting; please report this file".into());
-                r.stage = Some(Stage::Decode);
+                r.fail_with(
+                    Stage::Decode,
+                    ErrorKind::Internal,
+                    "internal error while converting; please report this file",
+                );
                 on_progress(&r);
                 Pending::Ready(r)
             },
@@ -974,6 +1016,7 @@ pub fn run(
                     Pending::Committing(rx) => rx.recv().unwrap_or_else(|_| {
                         let mut r = Record::new(Path::new(""), Status::Failed);
                         r.error = Some("internal error while committing; please report it".into());
+                        r.error_kind = Some(ErrorKind::Internal);
                         r
                     }),
                 };

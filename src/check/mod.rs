@@ -42,7 +42,8 @@ use crate::profile::{Codec, Profile};
 use crate::schema::Schema;
 use crate::walk::{self, Skip, SkipKind};
 
-pub use crate::problem::{Code, Problem, Severity};
+use crate::notice::Notice;
+pub use crate::problem::{Code, Detail, Fix, Problem, Severity};
 
 /// What was measured about a file (what could be), named as the report schema names it (see
 /// [`crate::schema`]).
@@ -84,6 +85,9 @@ pub struct Report {
     /// extension); such a file is ok.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// The typed key of `skipped` (not serialized: `skipped` holds its English text).
+    #[serde(skip)]
+    pub skip_notice: Option<Notice>,
     /// The problems, in the order examined.
     pub problems: Vec<Problem>,
     /// What was measured.
@@ -105,6 +109,7 @@ impl Report {
             input: path.to_string_lossy().into_owned(),
             ok: true,
             skipped: None,
+            skip_notice: None,
             problems: Vec::new(),
             facts: Facts::default(),
             input_path: path.to_path_buf(),
@@ -160,11 +165,6 @@ pub fn convert_command(path: &str, profile: &Profile, flags: &str) -> String {
     };
     let flags = if flags.is_empty() { String::new() } else { format!(" {flags}") };
     format!("`promptwav convert {profile_arg}{} -o DIR{flags}`", shell_quote(path))
-}
-
-/// The one-line fix "run convert" for `path`.
-fn convert_fix(path: &str, profile: &Profile) -> String {
-    format!("run {}", convert_command(path, profile, ""))
 }
 
 /// Whether `convert` can read the file `report` is about, judged from what `check` found: not
@@ -280,7 +280,7 @@ pub fn check_file(path: &Path, opts: &CheckOptions) -> Report {
     let started = Instant::now();
     let mut report = Report::new(path);
     let profile = &opts.profile;
-    let fix = convert_fix(&report.input, profile);
+    let fix = Fix::Run(convert_command(&report.input, profile, ""));
 
     if let Some(file_name) = path.file_name() {
         report.problems.extend(name::check(file_name, profile));
@@ -289,10 +289,9 @@ pub fn check_file(path: &Path, opts: &CheckOptions) -> Report {
     if !convert_reads(&report) {
         // Convert refuses the file as it is: no fix may send the user to it.
         for p in &mut report.problems {
-            if p.fix == fix {
-                p.fix = "export the file again from its source (promptwav cannot convert it as \
-                         it is)"
-                    .to_string();
+            if p.fix_key == fix {
+                p.fix = Fix::ExportAgain.english().unwrap_or_default();
+                p.fix_key = Fix::ExportAgain;
             }
         }
     }
@@ -318,7 +317,7 @@ fn round(x: f64, places: i32) -> f64 {
 }
 
 /// Container, header, format, content, limits.
-fn examine(path: &Path, profile: &Profile, fix: &str, quick: bool, report: &mut Report) {
+fn examine(path: &Path, profile: &Profile, fix: &Fix, quick: bool, report: &mut Report) {
     let unreadable = |report: &mut Report, why: String| {
         report
             .problems
@@ -374,11 +373,12 @@ fn examine(path: &Path, profile: &Profile, fix: &str, quick: bool, report: &mut 
 /// (`--remove-dc`, `--trim-silence`) when convert reads the file, else what to do by hand.
 fn content_problems(c: &Content, profile: &Profile, report: &mut Report) {
     let rules = &profile.content;
-    let command = |report: &Report, flag: &str, by_hand: &str| {
+    // The exact command when convert reads the file, else what to do by hand.
+    let problem = |report: &Report, code: Code, message: String, flag: &str, by_hand: &str| {
         if convert_reads(report) {
-            format!("run {}", convert_command(&report.input, profile, flag))
+            Problem::fixed(code, message, Fix::Run(convert_command(&report.input, profile, flag)))
         } else {
-            by_hand.to_string()
+            Problem::new(code, message, by_hand)
         }
     };
     let header_says_empty = report.has(Code::DataSizeZero) || report.has(Code::DataMissing);
@@ -393,27 +393,42 @@ fn content_problems(c: &Content, profile: &Profile, report: &mut Report) {
         return;
     }
     if c.first_loud.is_none() {
-        report.problems.push(Problem::new(
-            Code::Silent,
-            format!(
-                "all silence: no sample above {} dBFS in {:.2} s",
-                rules.silence_dbfs,
-                c.duration_s()
-            ),
-            "check the source: the recording is empty or muted",
-        ));
+        report.problems.push(
+            Problem::new(
+                Code::Silent,
+                format!(
+                    "all silence: no sample above {} dBFS in {:.2} s",
+                    rules.silence_dbfs,
+                    c.duration_s()
+                ),
+                "check the source: the recording is empty or muted",
+            )
+            .with_detail(Detail::Silent {
+                threshold_dbfs: rules.silence_dbfs,
+                seconds: c.duration_s(),
+            }),
+        );
         return;
     }
     if c.clip_runs > 0 {
         let at = c.first_clip.unwrap_or(0) as f64 / f64::from(c.rate.max(1));
-        report.problems.push(Problem::new(
-            Code::Clipping,
-            format!(
-                "clipped: {} run(s) of {}+ full-scale samples ({} samples), the first at {at:.2} s",
-                c.clip_runs, rules.clip_run, c.clipped_samples
-            ),
-            "record or export again at a lower level; converting does not undo clipping",
-        ));
+        report.problems.push(
+            Problem::new(
+                Code::Clipping,
+                format!(
+                    "clipped: {} run(s) of {}+ full-scale samples ({} samples), the first at \
+                     {at:.2} s",
+                    c.clip_runs, rules.clip_run, c.clipped_samples
+                ),
+                "record or export again at a lower level; converting does not undo clipping",
+            )
+            .with_detail(Detail::Clipping {
+                runs: c.clip_runs,
+                run_len: rules.clip_run,
+                samples: c.clipped_samples,
+                first_s: at,
+            }),
+        );
     }
     if let Some(loss) = &c.average_loss {
         report.problems.push(Problem::new(
@@ -423,37 +438,48 @@ fn content_problems(c: &Content, profile: &Profile, report: &mut Report) {
         ));
     }
     if c.dc_offset.abs() > rules.max_dc_offset {
-        report.problems.push(Problem::new(
+        let p = problem(
+            report,
             Code::DcOffset,
             format!(
                 "DC offset of {} of full scale (over {}%)",
                 percent_for_people(c.dc_offset),
                 rules.max_dc_offset * 100.0
             ),
-            command(report, "--remove-dc", "remove it with a high-pass filter in an audio editor"),
-        ));
+            "--remove-dc",
+            "remove it with a high-pass filter in an audio editor",
+        );
+        report.problems.push(p);
     }
     let lead = c.leading_silence_s();
     if lead > rules.max_leading_silence_s {
-        report.problems.push(Problem::new(
+        let p = problem(
+            report,
             Code::LeadingSilence,
             format!(
                 "{lead:.2} s of silence before the first sound (over {} s)",
                 rules.max_leading_silence_s
             ),
-            command(report, "--trim-silence", "trim the start in an audio editor"),
-        ));
+            "--trim-silence",
+            "trim the start in an audio editor",
+        );
+        let limit = rules.max_leading_silence_s;
+        report.problems.push(p.with_detail(Detail::LeadingSilence { seconds: lead, limit }));
     }
     let trail = c.trailing_silence_s();
     if trail > rules.max_trailing_silence_s {
-        report.problems.push(Problem::new(
+        let p = problem(
+            report,
             Code::TrailingSilence,
             format!(
                 "{trail:.2} s of silence after the last sound (over {} s)",
                 rules.max_trailing_silence_s
             ),
-            command(report, "--trim-silence", "trim the end in an audio editor"),
-        ));
+            "--trim-silence",
+            "trim the end in an audio editor",
+        );
+        let limit = rules.max_trailing_silence_s;
+        report.problems.push(p.with_detail(Detail::TrailingSilence { seconds: trail, limit }));
     }
 }
 
@@ -475,10 +501,11 @@ fn examine_other(
     path: &Path,
     head: &[u8],
     profile: &Profile,
-    fix: &str,
+    fix: &Fix,
     report: &mut Report,
 ) -> Option<Content> {
     let mut decodable = false;
+    let mut detail = None;
     let named =
         path.extension().map(|e| format!(" named .{}", e.to_string_lossy())).unwrap_or_default();
     let message = if head.starts_with(b"RF64") || head.starts_with(b"BW64") {
@@ -498,6 +525,12 @@ fn examine_other(
                 f.sample_rate_hz = Some(info.sample_rate);
                 f.channels = Some(info.channels);
                 f.bits_per_sample = info.bits_per_sample.and_then(|b| u16::try_from(b).ok());
+                detail = Some(Detail::NotWavAudio {
+                    format: info.format.clone(),
+                    codec: info.codec.clone(),
+                    rate: info.sample_rate,
+                    channels: info.channels,
+                });
                 format!(
                     "this is {} ({}, {} Hz, {} channel(s)){named}, not a WAV",
                     format_describe(&info.format),
@@ -533,7 +566,9 @@ fn examine_other(
         report.problems.insert(0, Problem::new(Code::NotWav, message, fix));
         return None;
     }
-    report.problems.insert(0, Problem::new(Code::NotWav, message, fix));
+    let mut p = Problem::fixed(Code::NotWav, message, fix.clone());
+    p.detail = detail;
+    report.problems.insert(0, p);
     match analysis::analyze_decoded(path, &profile.content) {
         Ok((c, _)) if c.frames > 0 => Some(c),
         _ => None,
@@ -545,7 +580,7 @@ fn examine_wav(
     file: &mut File,
     size: u64,
     profile: &Profile,
-    fix: &str,
+    fix: &Fix,
     quick: bool,
     report: &mut Report,
 ) -> Option<Content> {
@@ -567,29 +602,29 @@ fn examine_wav(
     report.problems.extend(wav.findings.iter().map(|f| {
         let code = fault_code(f.fault);
         // Only the faults convert can repair get "run convert"; convert refuses the others.
-        let fix = match code {
+        let message = f.message.clone();
+        match code {
             Code::TruncatedData | Code::TruncatedChunk => {
-                "export or copy the file again (it was cut off)".to_string()
+                Problem::new(code, message, "export or copy the file again (it was cut off)")
             }
             Code::FmtMissing | Code::DataMissing | Code::DataSizeZero | Code::FmtDuplicate => {
-                "export the file again from its source".to_string()
+                Problem::new(code, message, "export the file again from its source")
             }
-            _ => fix.to_string(),
-        };
-        Problem::new(code, f.message.clone(), fix)
+            _ => Problem::fixed(code, message, fix.clone()),
+        }
     }));
 
     if let Some(fact) = &wav.fact
         && profile.codec == Codec::Pcm
     {
-        report.problems.push(Problem::new(
+        report.problems.push(Problem::fixed(
             Code::ExtraChunk,
             format!(
                 "a fact chunk ({} bytes) besides fmt and data: strict parsers (Asterisk, Python's \
                  wave, embedded players) may refuse it",
                 fact.size
             ),
-            fix,
+            fix.clone(),
         ));
     }
 
@@ -640,10 +675,10 @@ fn examine_wav(
         match analysis::analyze_decoded(path, &profile.content) {
             Ok((c, None)) => Some(c),
             Ok((c, Some(why))) => {
-                report.problems.push(Problem::new(
+                report.problems.push(Problem::fixed(
                     Code::Undecodable,
                     format!("the audio cannot be fully decoded: {why}"),
-                    fix,
+                    fix.clone(),
                 ));
                 Some(c).filter(|c| c.frames > 0)
             }
@@ -662,19 +697,19 @@ fn examine_wav(
 
 /// The layout strict parsers expect of a G.711 WAV: the 18-byte fmt chunk with cbSize 0, and a
 /// fact chunk whose sample count is the data's.
-fn g711_layout_problems(wav: &riff::Wav, fmt: &riff::Fmt, fix: &str, report: &mut Report) {
+fn g711_layout_problems(wav: &riff::Wav, fmt: &riff::Fmt, fix: &Fix, report: &mut Report) {
     if fmt.chunk_size != 18 || fmt.cb_size != Some(0) {
         let cb = match fmt.cb_size {
             Some(cb) => format!("cbSize {cb}"),
             None => "no cbSize".to_string(),
         };
-        report.problems.push(Problem::new(
+        report.problems.push(Problem::fixed(
             Code::FmtSize,
             format!(
                 "the fmt chunk is {} bytes ({cb}); G.711 needs 18 bytes with cbSize 0",
                 fmt.chunk_size
             ),
-            fix,
+            fix.clone(),
         ));
     }
     let frame_bytes = u64::from(fmt.block_align.max(1));
@@ -694,13 +729,15 @@ fn g711_layout_problems(wav: &riff::Wav, fmt: &riff::Fmt, fix: &str, report: &mu
         _ => None,
     };
     if let Some(message) = message {
-        report.problems.push(Problem::new(Code::FactChunk, message, fix));
+        report.problems.push(Problem::fixed(Code::FactChunk, message, fix.clone()));
     }
 }
 
-fn format_problems(fmt: &riff::Fmt, profile: &Profile, fix: &str, report: &mut Report) {
-    let mut say = |code: Code, message: String| {
-        report.problems.push(Problem::new(code, message, fix));
+fn format_problems(fmt: &riff::Fmt, profile: &Profile, fix: &Fix, report: &mut Report) {
+    let mut say = |code: Code, message: String, detail: Option<Detail>| {
+        let mut p = Problem::fixed(code, message, fix.clone());
+        p.detail = detail;
+        report.problems.push(p);
     };
     if fmt.tag == riff::TAG_EXTENSIBLE && !profile.allow_extensible {
         say(
@@ -709,6 +746,7 @@ fn format_problems(fmt: &riff::Fmt, profile: &Profile, fix: &str, report: &mut R
                 "WAVE_FORMAT_EXTENSIBLE (format tag 0xfffe), needs the plain format tag {}",
                 profile.codec.format_tag()
             ),
+            None,
         );
     }
     let want_tag = profile.codec.format_tag();
@@ -721,12 +759,14 @@ fn format_problems(fmt: &riff::Fmt, profile: &Profile, fix: &str, report: &mut R
                 codec_describe(fmt.codec_tag()),
                 profile.codec.describe()
             ),
+            None,
         );
     } else if fmt.bits != profile.bits_per_sample && !(profile.codec != Codec::Pcm && fmt.bits == 8)
     {
         say(
             Code::BitDepth,
             format!("{}-bit samples, needs {}-bit", fmt.bits, profile.bits_per_sample),
+            Some(Detail::BitDepth { found: fmt.bits, needs: profile.bits_per_sample }),
         );
     }
     if fmt.channels != profile.channels && fmt.channels > 0 {
@@ -735,12 +775,17 @@ fn format_problems(fmt: &riff::Fmt, profile: &Profile, fix: &str, report: &mut R
             2 => "stereo".to_string(),
             n => format!("{n} channels"),
         };
-        say(Code::Channels, format!("{}, needs {}", what(fmt.channels), what(profile.channels)));
+        say(
+            Code::Channels,
+            format!("{}, needs {}", what(fmt.channels), what(profile.channels)),
+            Some(Detail::Channels { found: fmt.channels, needs: profile.channels }),
+        );
     }
     if fmt.rate != profile.sample_rate && fmt.rate > 0 {
         say(
             Code::SampleRate,
             format!("sample rate {} Hz, needs {} Hz", fmt.rate, profile.sample_rate),
+            Some(Detail::SampleRate { found: fmt.rate, needs: profile.sample_rate }),
         );
     }
 }
@@ -749,7 +794,10 @@ fn format_problems(fmt: &riff::Fmt, profile: &Profile, fix: &str, report: &mut R
 fn from_skip(skip: &Skip) -> Report {
     let mut report = Report::new(&skip.path);
     match skip.kind {
-        SkipKind::Skipped => report.skipped = Some(skip.reason.clone()),
+        SkipKind::Skipped => {
+            report.skipped = Some(skip.reason.clone());
+            report.skip_notice = skip.notice.clone();
+        }
         SkipKind::Unreadable => {
             report.ok = false;
             report.problems.push(Problem::new(
@@ -787,10 +835,10 @@ pub fn run(
             };
             let mut r = Report::new(path);
             r.ok = false;
-            r.problems.push(Problem::new(
+            r.problems.push(Problem::fixed(
                 Code::Unreadable,
                 "internal error while checking; please report this file",
-                "report it",
+                Fix::Report,
             ));
             r
         },

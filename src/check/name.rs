@@ -2,7 +2,7 @@
 
 use std::ffi::OsStr;
 
-use super::{Code, Problem};
+use super::{Code, Detail, Fix, Problem};
 use crate::names;
 use crate::profile::Profile;
 
@@ -15,29 +15,39 @@ fn safe_char(c: char) -> bool {
 pub fn check(name: &OsStr, profile: &Profile) -> Vec<Problem> {
     let lossy = name.to_string_lossy();
     let suggested = names::output_name(name, profile.extension);
-    let fix = format!("rename it to {suggested} (the name `promptwav convert` gives it)");
     let mut out = Vec::new();
-    let mut say = |code: Code, message: String| out.push(Problem::new(code, message, fix.clone()));
+    let mut say = |code: Code, message: String, detail: Option<Detail>| {
+        let mut p = Problem::fixed(code, message, Fix::Rename(suggested.clone()));
+        p.detail = detail;
+        out.push(p);
+    };
 
     if profile.ascii_names {
         if name.to_str().is_none() {
-            say(Code::NameNonAscii, format!("the name {lossy:?} is not valid UTF-8"));
+            say(Code::NameNonAscii, format!("the name {lossy:?} is not valid UTF-8"), None);
         } else if !lossy.is_ascii() {
-            say(Code::NameNonAscii, format!("the name {lossy:?} has non-ASCII characters"));
+            say(
+                Code::NameNonAscii,
+                format!("the name {lossy:?} has non-ASCII characters"),
+                Some(Detail::NameNonAscii { name: lossy.to_string() }),
+            );
         }
         let mut bad: Vec<char> = lossy.chars().filter(|&c| c.is_ascii() && !safe_char(c)).collect();
         bad.sort_unstable();
         bad.dedup();
         if !bad.is_empty() {
             let shown: Vec<String> = bad.iter().map(|c| format!("{c:?}")).collect();
+            let chars = shown.join(" ");
             say(
                 Code::NameUnsafeChars,
-                format!("the name has characters outside [A-Za-z0-9._-]: {}", shown.join(" ")),
+                format!("the name has characters outside [A-Za-z0-9._-]: {chars}"),
+                Some(Detail::NameUnsafeChars { chars }),
             );
         } else if let Some(first) = lossy.chars().next().filter(|c| matches!(c, '.' | '-')) {
             say(
                 Code::NameUnsafeChars,
                 format!("the name starts with {first:?} (a hidden file or a command option)"),
+                Some(Detail::NameStartsWith { first }),
             );
         }
         if names::is_reserved(&lossy) {
@@ -45,6 +55,7 @@ pub fn check(name: &OsStr, profile: &Profile) -> Vec<Problem> {
             say(
                 Code::NameReserved,
                 format!("{base} is a Windows device name; no file can be called that there"),
+                Some(Detail::NameReserved { base: base.to_string() }),
             );
         }
     }
@@ -52,6 +63,10 @@ pub fn check(name: &OsStr, profile: &Profile) -> Vec<Problem> {
         Some(i) if i > 0 => Some(&lossy[i + 1..]),
         _ => None,
     };
+    let wrong_extension = Some(Detail::NameExtension {
+        found: ext.map(str::to_string),
+        needs: profile.extension.to_string(),
+    });
     match ext {
         // Exactly as the profile writes it: Asterisk on Linux looks up `greeting.wav` and does
         // not find `greeting.WAV`.
@@ -63,13 +78,17 @@ pub fn check(name: &OsStr, profile: &Profile) -> Vec<Problem> {
                  not find the one for the other)",
                 profile.extension
             ),
+            wrong_extension,
         ),
-        Some(e) => {
-            say(Code::NameExtension, format!("the name ends in .{e}, needs .{}", profile.extension))
-        }
+        Some(e) => say(
+            Code::NameExtension,
+            format!("the name ends in .{e}, needs .{}", profile.extension),
+            wrong_extension,
+        ),
         None => say(
             Code::NameExtension,
             format!("the name has no extension, needs .{}", profile.extension),
+            wrong_extension,
         ),
     }
     let len = name.as_encoded_bytes().len();
@@ -77,6 +96,7 @@ pub fn check(name: &OsStr, profile: &Profile) -> Vec<Problem> {
         say(
             Code::NameTooLong,
             format!("the name is {len} bytes long, at most {} allowed", profile.max_name_bytes),
+            Some(Detail::NameTooLong { bytes: len, max: profile.max_name_bytes }),
         );
     }
     out

@@ -21,36 +21,32 @@ fn junit_problem(p: &Problem) -> String {
 /// The measured facts in one short bracket: `[wav pcm_s16le 48000 Hz mono 16-bit 2.50 s
 /// -23.0 LUFS -1.0 dBTP]`.
 pub fn facts_line(r: &Report) -> String {
+    let channels = |n: u16| match n {
+        1 => "mono".to_string(),
+        2 => "stereo".to_string(),
+        n => format!("{n} ch"),
+    };
+    facts_line_in(r, channels, "n/a")
+}
+
+/// [`facts_line`] in other words: `channels` names a channel count, `none` follows a measure
+/// that has no value (`LUFS n/a`).
+pub fn facts_line_in(r: &Report, channels: impl Fn(u16) -> String, none: &str) -> String {
     let f = &r.facts;
     let mut parts: Vec<String> = Vec::new();
-    if let Some(v) = &f.format {
-        parts.push(v.clone());
-    }
-    if let Some(v) = &f.codec {
-        parts.push(v.clone());
-    }
+    parts.extend(f.format.clone());
+    parts.extend(f.codec.clone());
     if let Some(v) = f.sample_rate_hz {
         parts.push(format!("{v} Hz"));
     }
-    match f.channels {
-        Some(1) => parts.push("mono".into()),
-        Some(2) => parts.push("stereo".into()),
-        Some(n) => parts.push(format!("{n} ch")),
-        None => {}
-    }
+    parts.extend(f.channels.map(channels));
     if let Some(v) = f.bits_per_sample {
         parts.push(format!("{v}-bit"));
     }
     if let Some(v) = f.duration_s {
         parts.push(format!("{v:.2} s"));
-        parts.push(match f.loudness_lufs {
-            Some(l) => format!("{l:.1} LUFS"),
-            None => "LUFS n/a".into(),
-        });
-        parts.push(match f.true_peak_dbtp {
-            Some(p) => format!("{p:.1} dBTP"),
-            None => "dBTP n/a".into(),
-        });
+        parts.push(f.loudness_lufs.map_or(format!("LUFS {none}"), |l| format!("{l:.1} LUFS")));
+        parts.push(f.true_peak_dbtp.map_or(format!("dBTP {none}"), |p| format!("{p:.1} dBTP")));
     }
     if parts.is_empty() { String::new() } else { format!("[{}]", shown(&parts.join(" "))) }
 }

@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 
 /// The layers, lowest first: the README's module map.
 const LAYERS: &[&[&str]] = &[
-    &["error"],
+    &["error", "notice"],
     &["problem", "names", "mix", "resample", "encode", "output", "walk", "parallel"],
     &["profile", "decode", "finish", "schema"],
     &["convert"],
     &["batch", "check"],
+    &["lang"],
     &["serve"],
 ];
 

@@ -12,6 +12,7 @@ mod finish;
 mod formats;
 mod habits;
 mod hostile;
+mod korean;
 mod layers;
 mod names;
 mod names_plan;

@@ -23,6 +23,8 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub fn promptwav() -> Command {
     let mut cmd = Command::cargo_bin("promptwav").unwrap_or_else(|e| panic!("binary: {e}"));
     cmd.env_remove("RUST_LOG");
+    // English messages whatever the machine's locale (the Korean tests set it themselves).
+    cmd.env_remove("LC_ALL").env_remove("LC_MESSAGES").env_remove("LANG");
     cmd
 }
 
