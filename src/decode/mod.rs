@@ -93,6 +93,7 @@ macro_rules! audio_decoder_adapter {
 
 mod ahead;
 pub(crate) mod amr;
+mod flac;
 mod mkv;
 pub(crate) mod mp3;
 mod mp4;
@@ -255,6 +256,7 @@ fn registries() -> &'static (Probe, CodecRegistry) {
         symphonia::default::register_enabled_codecs(&mut codecs);
         opus::register(&mut codecs);
         mp3::register(&mut codecs);
+        flac::register(&mut codecs);
         amr::register_codecs(&mut codecs);
         (probe, codecs)
     })
