@@ -352,6 +352,10 @@ pub fn fix(lang: Lang, p: &Problem) -> String {
     match &p.fix_key {
         Fix::Usual => code(lang, p.code).1.to_string(),
         Fix::Run(command) => format!("실행하세요: {command}"),
+        Fix::RunSmartDownmix(command) => format!(
+            "실행하세요: {command} (기본 다운믹스가 소리가 있는 채널을 그대로 씁니다. \
+             --plain-downmix는 쓰지 마세요)"
+        ),
         Fix::Rename(name) => {
             format!("이름을 바꾸세요: {name} (`promptwav convert`가 붙이는 이름)")
         }
@@ -686,8 +690,8 @@ pub fn folder_error(lang: Lang, e: &FolderError) -> String {
     match (lang, e) {
         (Lang::En, e) => e.to_string(),
         (Lang::Ko, FolderError::InputInOutput { input, suggestion }) => format!(
-            "입력 폴더 {input}가 출력 폴더이거나 그 안에 있습니다: 결과가 입력과 섞입니다. \
-             그 밖의 출력 폴더를 고르세요 (예: -o {suggestion})"
+            "입력 폴더({input})가 출력 폴더이거나 그 안에 있습니다: 결과가 입력과 섞입니다. \
+             다른 출력 폴더를 고르세요 (예: -o {suggestion})"
         ),
     }
 }
@@ -892,6 +896,7 @@ mod tests {
             Fix::Rename("annae.wav".into()),
             Fix::ExportAgain,
             Fix::Report,
+            Fix::RunSmartDownmix("`promptwav convert a.wav -o DIR`".into()),
         ]
     }
 
@@ -902,6 +907,7 @@ mod tests {
             Fix::Rename(_) => 2,
             Fix::ExportAgain => 3,
             Fix::Report => 4,
+            Fix::RunSmartDownmix(_) => 5,
         }
     }
 

@@ -789,12 +789,13 @@ fn name(args: NameArgs) -> anyhow::Result<ExitCode> {
         }
     };
     if args.names.is_empty() {
+        // Names as bytes, one per line: a name from a Windows ZIP need not be UTF-8.
         let stdin = std::io::stdin();
-        for line in stdin.lock().lines() {
+        for line in stdin.lock().split(b'\n') {
             let line = line.context("cannot read names from standard input")?;
-            let line = line.trim_end_matches('\r');
+            let line = line.strip_suffix(b"\r").unwrap_or(&line);
             if !line.is_empty() {
-                print(std::ffi::OsStr::new(line));
+                print(&os_from_bytes(line));
             }
         }
     } else {
@@ -803,6 +804,19 @@ fn name(args: NameArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::Ok)
+}
+
+/// A name read as bytes: the same bytes on Unix; elsewhere (where names are Unicode) the text
+/// they hold.
+fn os_from_bytes(bytes: &[u8]) -> std::ffi::OsString {
+    #[cfg(unix)]
+    {
+        <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes).to_os_string()
+    }
+    #[cfg(not(unix))]
+    {
+        String::from_utf8_lossy(bytes).into_owned().into()
+    }
 }
 
 /// Quotes a CSV field (RFC 4180) when it needs it.

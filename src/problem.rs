@@ -216,6 +216,9 @@ pub enum Fix {
     Usual,
     /// Run this exact command (a `promptwav convert` command in backquotes).
     Run(String),
+    /// Run this exact `promptwav convert` command, whose default downmix takes a stereo file's
+    /// live channel (not with `--plain-downmix`).
+    RunSmartDownmix(String),
     /// Rename the file to this name (the one `promptwav convert` gives it).
     Rename(String),
     /// Export the file again from its source: promptwav cannot convert it as it is.
@@ -230,6 +233,10 @@ impl Fix {
         match self {
             Fix::Usual => None,
             Fix::Run(command) => Some(format!("run {command}")),
+            Fix::RunSmartDownmix(command) => Some(format!(
+                "run {command}: its default downmix takes the live channel at full level (not \
+                 with --plain-downmix)"
+            )),
             Fix::Rename(name) => {
                 Some(format!("rename it to {name} (the name `promptwav convert` gives it)"))
             }

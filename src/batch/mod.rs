@@ -272,10 +272,18 @@ impl Record {
     }
 
     fn new(input: &Path, status: Status) -> Record {
-        let shown = input.to_string_lossy().into_owned();
+        // A name from a ZIP made on Korean Windows shows as its CP949 reading, marked.
+        let (shown, form) = match names::cp949_reading(input) {
+            Some(text) => (text, Some("CP949")),
+            None => {
+                let text = input.to_string_lossy().into_owned();
+                let form = names::form_of(&text);
+                (text, form)
+            }
+        };
         Record {
             schema: Schema,
-            input_form: names::form_of(&shown),
+            input_form: form,
             input: shown,
             output: None,
             status,

@@ -431,11 +431,15 @@ fn content_problems(c: &Content, profile: &Profile, report: &mut Report) {
         );
     }
     if let Some(loss) = &c.average_loss {
-        report.problems.push(Problem::new(
-            Code::StereoDownmix,
-            format!("{loss}: the plain average would lose level"),
-            Code::StereoDownmix.fix(),
-        ));
+        // Converting with the default downmix is the fix: the exact command.
+        let message = format!("{loss}: the plain average would lose level");
+        let p = if convert_reads(report) {
+            let command = convert_command(&report.input, profile, "");
+            Problem::fixed(Code::StereoDownmix, message, Fix::RunSmartDownmix(command))
+        } else {
+            Problem::new(Code::StereoDownmix, message, Code::StereoDownmix.fix())
+        };
+        report.problems.push(p);
     }
     if c.dc_offset.abs() > rules.max_dc_offset {
         let p = problem(

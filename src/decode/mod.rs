@@ -353,6 +353,25 @@ pub fn unsupported_audio(head: &[u8]) -> Option<&'static str> {
     unsupported(head).map(|(name, _)| name)
 }
 
+/// What kind of failure a file no reader takes is, from its first bytes: audio in a codec not
+/// read here, a damaged file of a format read here, or not audio (as [`describe_non_audio`]
+/// says).
+pub fn non_audio_kind(head: &[u8]) -> ErrorKind {
+    let starts = |magic: &[u8]| head.starts_with(magic);
+    if unsupported(head).is_some() {
+        ErrorKind::UnsupportedCodec
+    } else if (starts(b"RIFF") && head.get(8..12) == Some(b"WAVE"))
+        || head.get(4..8) == Some(b"ftyp")
+        || [&b"FORM"[..], b"caff", &[0x1A, 0x45, 0xDF, 0xA3], b"fLaC", b"OggS", b"ID3"]
+            .iter()
+            .any(|m| starts(m))
+    {
+        ErrorKind::Damaged
+    } else {
+        ErrorKind::NotAudio
+    }
+}
+
 /// A best guess, from its first bytes, at what a file that is not audio is.
 pub fn describe_non_audio(head: &[u8]) -> &'static str {
     let starts = |magic: &[u8]| head.starts_with(magic);
@@ -415,7 +434,9 @@ impl Decoder {
             return Err(Error::new(path, Stage::Probe, "empty file"));
         }
         if let Some((_, message)) = unsupported(&head) {
-            return Err(Error::new(path, Stage::Probe, message));
+            return Err(
+                Error::new(path, Stage::Probe, message).of_kind(ErrorKind::UnsupportedCodec)
+            );
         }
         let is_wave = head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WAVE";
         let mut warnings = Vec::new();
@@ -445,11 +466,13 @@ impl Decoder {
                 SymError::IoError(io) => {
                     if io.kind() == std::io::ErrorKind::UnexpectedEof {
                         Error::new(path, Stage::Probe, describe_non_audio(&head))
+                            .of_kind(non_audio_kind(&head))
                     } else {
                         Error::with_source(path, Stage::Probe, io_reason(&io), io)
                     }
                 }
-                other => Error::with_source(path, Stage::Probe, describe_non_audio(&head), other),
+                other => Error::with_source(path, Stage::Probe, describe_non_audio(&head), other)
+                    .of_kind(non_audio_kind(&head)),
             })?;
 
         let format = match (reader.format_info().short_name, sniffed) {

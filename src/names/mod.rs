@@ -121,15 +121,38 @@ pub fn decoded(name: &OsStr) -> std::borrow::Cow<'_, str> {
     if let Some(text) = name.to_str() {
         return text.into();
     }
-    let bytes = name.as_encoded_bytes();
-    if let Some(text) =
-        encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(bytes)
-        && text.chars().any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c))
-        && text.chars().all(|c| c.is_ascii() || ('\u{ac00}'..='\u{d7a3}').contains(&c))
-    {
-        return text.into_owned().into();
+    match cp949(name.as_encoded_bytes()) {
+        Some(text) => text.into(),
+        None => name.to_string_lossy(),
     }
-    name.to_string_lossy()
+}
+
+/// The CP949 reading of a path that is not UTF-8, when each of its parts that is not UTF-8
+/// reads cleanly as CP949 (as [`decoded`] reads a name): what a person knows the file by (a
+/// folder from a ZIP made on Korean Windows). `None` for a UTF-8 path, or one with other bytes.
+pub fn cp949_reading(path: &std::path::Path) -> Option<String> {
+    if path.to_str().is_some() {
+        return None;
+    }
+    let parts: Option<Vec<String>> = path
+        .as_os_str()
+        .as_encoded_bytes()
+        .split(|&b| b == b'/')
+        .map(|part| match std::str::from_utf8(part) {
+            Ok(text) => Some(text.to_string()),
+            Err(_) => cp949(part),
+        })
+        .collect();
+    parts.map(|p| p.join("/"))
+}
+
+/// `bytes` read as CP949, when they decode cleanly with Hangul syllables and nothing but ASCII
+/// besides.
+fn cp949(bytes: &[u8]) -> Option<String> {
+    let text = encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(bytes)?;
+    let hangul = |c: char| ('\u{ac00}'..='\u{d7a3}').contains(&c);
+    (text.chars().any(hangul) && text.chars().all(|c| c.is_ascii() || hangul(c)))
+        .then(|| text.into_owned())
 }
 
 /// The Unicode normalization form of a name when it is not NFC: `"NFD"` (macOS's form, Hangul

@@ -531,3 +531,27 @@ fn alone_or_in_a_batch_the_bytes_are_the_same() {
     let name = "mp3_cbr128_44100_stereo.wav";
     assert_eq!(fs::read(alone.join(name)).unwrap(), fs::read(batch.join(name)).unwrap());
 }
+
+#[test]
+fn error_kinds_tell_unsupported_audio_from_damaged_files_and_non_audio() {
+    let dir = tempdir();
+    let cases = [
+        ("unsupported/ac3_48000_stereo.ac3", "unsupported_codec"),
+        ("unsupported/wmav2_48000_stereo.wma", "unsupported_codec"),
+        ("broken/riff_garbage.wav", "damaged"),
+        ("broken/truncated.mp3", "damaged"),
+        ("broken/text.mp3", "not_audio"),
+        ("broken/empty.mp3", "not_audio"),
+    ];
+    for (rel, kind) in cases {
+        let out = promptwav()
+            .args(["convert", "--json", "-o"])
+            .arg(dir.path().join("out"))
+            .arg(fixture(rel))
+            .output()
+            .unwrap();
+        let records = json_lines(&out.stdout);
+        assert_eq!(records[0]["status"], "failed", "{rel}");
+        assert_eq!(records[0]["error_kind"], kind, "{rel}: {}", records[0]);
+    }
+}

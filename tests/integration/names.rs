@@ -67,3 +67,40 @@ fn names_map_lists_every_converted_file() {
     assert!(list[1]["input"].as_str().unwrap().ends_with("안내, \"첫\" 인사.wav"));
     assert!(list[1]["output"].as_str().unwrap().ends_with("annae_cheot_insa.wav"));
 }
+
+#[test]
+fn name_reads_names_from_stdin_as_bytes_cp949_among_them() {
+    // `ls` of a folder extracted from a Windows ZIP: one name in CP949 bytes, one in UTF-8.
+    let mut input = b"\xc0\xce\xbb\xe7\xb8\xbb.opus\n".to_vec();
+    input.extend_from_slice("영업시간 안내.mp3\r\n".as_bytes());
+    let out = promptwav().arg("name").write_stdin(input).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "insamal.wav\nyeongeopsigan_annae.wav\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_cp949_name_from_a_windows_zip_is_shown_as_read_and_marked() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempdir();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    // "인사말" in CP949 bytes, as unzip leaves a name from a ZIP made on Korean Windows.
+    let name = std::ffi::OsStr::from_bytes(b"\xc0\xce\xbb\xe7\xb8\xbb.opus");
+    std::fs::copy(fixture("formats/opus_48000_stereo.opus"), input.join(name)).unwrap();
+    let map = dir.path().join("map.csv");
+    let out = promptwav()
+        .args(["convert", "--json", "-o"])
+        .arg(dir.path().join("out"))
+        .arg(&input)
+        .arg("--names-map")
+        .arg(&map)
+        .output()
+        .unwrap();
+    let records = json_lines(&out.stdout);
+    assert_eq!(records[0]["input_form"], "CP949", "{}", records[0]);
+    assert!(records[0]["input"].as_str().unwrap().ends_with("in/인사말.opus"), "{}", records[0]);
+    assert!(records[0]["output"].as_str().unwrap().ends_with("insamal.wav"), "{}", records[0]);
+    let csv = std::fs::read_to_string(&map).unwrap();
+    assert!(csv.contains("인사말.opus (CP949),"), "{csv}");
+}
