@@ -62,10 +62,29 @@ fn error_text(err: &anyhow::Error) -> String {
         catalogue::folder_error(lang, e)
     } else if let Some(e) = err.downcast_ref::<OutputIsFile>() {
         catalogue::output_is_file(lang, &e.0)
+    } else if let (Lang::Ko, Some(kind)) = (lang, error_kind_of(err)) {
+        // The kind in Korean, the English detail after it.
+        format!("{} ({err:#})", catalogue::error_kind(lang, kind))
     } else {
         format!("{err:#}")
     };
     format!("{}{text}", catalogue::error_prefix(lang))
+}
+
+/// The kind of failure an error is, from its type: promptwav's own errors, I/O errors (a
+/// folder that cannot be written), invalid finishing options.
+fn error_kind_of(err: &anyhow::Error) -> Option<promptwav::ErrorKind> {
+    err.chain().find_map(|cause| {
+        if let Some(e) = cause.downcast_ref::<promptwav::Error>() {
+            Some(e.kind())
+        } else if let Some(e) = cause.downcast_ref::<std::io::Error>() {
+            Some(promptwav::ErrorKind::of_io(e.kind()))
+        } else {
+            cause
+                .downcast_ref::<promptwav::finish::InvalidOption>()
+                .map(|_| promptwav::ErrorKind::InvalidOptions)
+        }
+    })
 }
 
 /// The output folder given is a file.
@@ -534,10 +553,12 @@ fn names_map_folder(path: &Path) -> anyhow::Result<()> {
         _ => Path::new("."),
     };
     if !folder.is_dir() {
-        bail!(
+        let why = format!(
             "the folder of the names map {} does not exist; create it first or choose another path",
             path.display()
         );
+        // An I/O error of its kind, so the message can be told in the language of the messages.
+        return Err(std::io::Error::new(std::io::ErrorKind::NotFound, why).into());
     }
     Ok(())
 }
@@ -594,9 +615,8 @@ fn finish_options(args: &ConvertArgs) -> anyhow::Result<FinishOptions> {
         remove_dc: args.remove_dc,
         smart_downmix: !args.plain_downmix,
     };
-    if let Err(why) = finish.validate() {
-        bail!("{why}");
-    }
+    // Typed, so the message can be told in the language of the messages.
+    finish.validate()?;
     Ok(finish)
 }
 

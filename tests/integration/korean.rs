@@ -210,3 +210,33 @@ fn the_errors_an_admin_meets_are_in_korean() {
     let (_, _, err) = run(dir.path(), &[], &["convert", "없는 파일.mp3", "-o", "업로드용"]);
     assert!(err.starts_with("promptwav: error: the output folder 업로드용 is a file"), "{err}");
 }
+
+#[test]
+fn usage_errors_an_admin_meets_are_told_in_korean_by_their_kind() {
+    let dir = tempdir();
+    let input = fixture("formats/pcm_s16le_8000_mono.wav");
+    let out = dir.path().join("out");
+    let cases: [(&[&str], &str); 2] = [
+        (&["--loudness", "5"], "옵션 값이 올바르지 않습니다"),
+        (&["--names-map", "nowhere/map.csv"], "찾을 수 없습니다"),
+    ];
+    for (args, korean) in cases {
+        let run = |lang: &str| {
+            promptwav()
+                .current_dir(dir.path())
+                .args(["--lang", lang, "convert"])
+                .arg(&input)
+                .arg("-o")
+                .arg(&out)
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let ko = run("ko");
+        assert_eq!(ko.status.code(), Some(2), "{args:?}");
+        let text = String::from_utf8_lossy(&ko.stderr);
+        assert!(text.contains(korean), "{args:?}: {text}");
+        let en = String::from_utf8_lossy(&run("en").stderr).to_string();
+        assert!(!en.contains(korean) && en.contains("error:"), "{args:?}: {en}");
+    }
+}
