@@ -549,6 +549,12 @@ pub fn record_line(lang: Lang, r: &Record) -> String {
             line
         }
         Status::Planned => format!("{}{input} -> {}", pad(word), output()),
+        // An existing output left alone: which file it is, then why.
+        Status::Skipped if r.existing_output.is_some() && r.output_path.is_some() => {
+            let path = r.output_path.as_deref().unwrap_or(Path::new(""));
+            let existing = shown(&path.to_string_lossy());
+            format!("{}{input} -> {existing}: {}", pad(word), shown(&reason(lang, r)))
+        }
         Status::Failed | Status::Skipped => {
             format!("{}{input}: {}", pad(word), shown(&reason(lang, r)))
         }

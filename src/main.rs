@@ -173,10 +173,24 @@ fn profile_summary(p: &Profile) -> String {
         limits.push(format!("{op} {}", human_seconds(max)));
     }
     if let Some(bytes) = p.max_file_bytes {
-        limits.push(format!("<= {} MB", bytes / 1_000_000));
+        // "Under 50 MB" is kept as 49,999,999 bytes: say it as the platform does.
+        limits.push(match bytes + 1 {
+            under if under.is_multiple_of(1_000_000) => format!("< {} MB", under / 1_000_000),
+            _ => format!("<= {} MB", tenths_mb(bytes)),
+        });
     }
     let limits = if limits.is_empty() { String::new() } else { format!(", {}", limits.join(", ")) };
     format!("WAV {codec}, {khz} kHz, {channels}, .{}{limits}", p.extension)
+}
+
+/// Bytes as megabytes to a tenth, without a trailing `.0` (25 MB, 24.5 MB).
+fn tenths_mb(bytes: u64) -> String {
+    let tenths = bytes / 100_000;
+    if tenths.is_multiple_of(10) {
+        format!("{}", tenths / 10)
+    } else {
+        format!("{}.{}", tenths / 10, tenths % 10)
+    }
 }
 
 /// 300 -> "5 min", 90 -> "90 s".

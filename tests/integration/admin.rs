@@ -65,6 +65,9 @@ fn profiles_read_as_a_table_with_details_and_json() {
     assert!(lines[0].starts_with("PROFILE"), "{table}");
     assert!(table.contains("channeltalk") && table.contains("WAV 16-bit PCM, 48 kHz, mono"));
     assert!(table.contains("< 5 min"), "Amazon's limit: {table}");
+    // Amazon's "under 50 MB" (49,999,999 bytes) reads as it does, not as "<= 49 MB".
+    assert!(table.contains("< 50 MB") && !table.contains("49 MB"), "{table}");
+    assert!(table.contains("<= 25 MB"), "Genesys' limit: {table}");
     assert!(!table.contains("channel(s)") && !table.contains("promptwav issue"), "{table}");
     let (_, one) = stdout_of(&["profiles", "amazon-connect"]);
     assert!(one.contains("source:") && one.contains("u-law"), "{one}");

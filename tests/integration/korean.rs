@@ -60,7 +60,8 @@ fn convert_speaks_korean_with_the_flag_or_the_locale() {
         // The rerun: the converted file is up to date.
         let (_, out, _) = run(dir.path(), env, &args);
         assert!(
-            out.contains("건너뜀  녹음/영업시간 안내.wav: 이미 최신입니다"),
+            out.contains("건너뜀  녹음/영업시간 안내.wav -> ")
+                && out.contains("yeongeopsigan_annae.wav: 이미 최신입니다"),
             "up to date in Korean: {out}"
         );
         assert!(out.ends_with("0개 변환, 1개 실패, 1개 건너뜀\n"), "{out}");
