@@ -829,7 +829,7 @@ fn name(args: NameArgs) -> anyhow::Result<ExitCode> {
             let line = line.context("cannot read names from standard input")?;
             let line = line.strip_suffix(b"\r").unwrap_or(&line);
             if !line.is_empty() {
-                print(&os_from_bytes(line));
+                print(path_from_bytes(line).as_os_str());
             }
         }
     } else {
@@ -838,19 +838,6 @@ fn name(args: NameArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::Ok)
-}
-
-/// A name read as bytes: the same bytes on Unix; elsewhere (where names are Unicode) the text
-/// they hold.
-fn os_from_bytes(bytes: &[u8]) -> std::ffi::OsString {
-    #[cfg(unix)]
-    {
-        <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes).to_os_string()
-    }
-    #[cfg(not(unix))]
-    {
-        String::from_utf8_lossy(bytes).into_owned().into()
-    }
 }
 
 /// Quotes a CSV field (RFC 4180) when it needs it.

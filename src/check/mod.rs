@@ -374,12 +374,21 @@ fn examine(path: &Path, profile: &Profile, fix: &Fix, quick: bool, report: &mut 
 fn content_problems(c: &Content, profile: &Profile, report: &mut Report) {
     let rules = &profile.content;
     // The exact command when convert reads the file, else what to do by hand.
-    let problem = |report: &Report, code: Code, message: String, flag: &str, by_hand: &str| {
+    // `run` says how the command is given (`Fix::Run`, or with why it helps).
+    let problem_with = |report: &Report,
+                        code: Code,
+                        message: String,
+                        flag: &str,
+                        by_hand: &str,
+                        run: fn(String) -> Fix| {
         if convert_reads(report) {
-            Problem::fixed(code, message, Fix::Run(convert_command(&report.input, profile, flag)))
+            Problem::fixed(code, message, run(convert_command(&report.input, profile, flag)))
         } else {
             Problem::new(code, message, by_hand)
         }
+    };
+    let problem = |report: &Report, code: Code, message: String, flag: &str, by_hand: &str| {
+        problem_with(report, code, message, flag, by_hand, Fix::Run)
     };
     let header_says_empty = report.has(Code::DataSizeZero) || report.has(Code::DataMissing);
     if c.frames == 0 {
@@ -433,12 +442,8 @@ fn content_problems(c: &Content, profile: &Profile, report: &mut Report) {
     if let Some(loss) = &c.average_loss {
         // Converting with the default downmix is the fix: the exact command.
         let message = format!("{loss}: the plain average would lose level");
-        let p = if convert_reads(report) {
-            let command = convert_command(&report.input, profile, "");
-            Problem::fixed(Code::StereoDownmix, message, Fix::RunSmartDownmix(command))
-        } else {
-            Problem::new(Code::StereoDownmix, message, Code::StereoDownmix.fix())
-        };
+        let (code, by_hand) = (Code::StereoDownmix, Code::StereoDownmix.fix());
+        let p = problem_with(report, code, message, "", by_hand, Fix::RunSmartDownmix);
         report.problems.push(p);
     }
     if c.dc_offset.abs() > rules.max_dc_offset {

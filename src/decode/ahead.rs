@@ -501,19 +501,7 @@ mod tests {
         (bits, end, ahead)
     }
 
-    /// The files of a folder and its subfolders, sorted.
-    fn files(root: &Path) -> Vec<PathBuf> {
-        let mut found = Vec::new();
-        for entry in std::fs::read_dir(root).expect("folder").map(|e| e.expect("entry").path()) {
-            if entry.is_dir() {
-                found.extend(files(&entry));
-            } else if entry.is_file() {
-                found.push(entry);
-            }
-        }
-        found.sort();
-        found
-    }
+    use super::super::files_below as files;
 
     #[test]
     fn decoding_ahead_gives_exactly_what_one_thread_gives() {

@@ -258,6 +258,21 @@ fn read_header(data: &[u8]) -> SymResult<(Header, &[u8])> {
     Ok((Header { block_len, channels, bits_per_sample }, &h[at + 1..]))
 }
 
+/// Tops up a window of `left` bits with whole bytes from `data` at `pos`, eight bytes read at
+/// once; `false` (and nothing done) when fewer than eight bytes are left.
+#[inline(always)]
+fn fill_word(data: &[u8], pos: &mut usize, window: &mut u64, left: &mut u32) -> bool {
+    let Some(next) = data.get(*pos..*pos + 8) else { return false };
+    let mut word = [0u8; 8];
+    word.copy_from_slice(next);
+    let bytes = (63 - *left) / 8;
+    *window |= u64::from_be_bytes(word) >> *left;
+    *left += bytes * 8;
+    *pos += bytes as usize;
+    *window &= !(u64::MAX >> *left);
+    true
+}
+
 /// A most-significant-bit-first reader over a frame's bytes, through a 64-bit window.
 struct Bits<'a> {
     data: &'a [u8],
@@ -280,15 +295,7 @@ impl<'a> Bits<'a> {
     /// Fills the window with whole bytes, as far as the data goes (to at least 57 bits).
     #[inline]
     fn refill(&mut self) {
-        if let Some(next) = self.data.get(self.pos..self.pos + 8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(next);
-            let bytes = (63 - self.left) / 8;
-            self.window |= u64::from_be_bytes(word) >> self.left;
-            self.left += bytes * 8;
-            self.pos += bytes as usize;
-            self.window &= !(u64::MAX >> self.left);
-        } else {
+        if !fill_word(self.data, &mut self.pos, &mut self.window, &mut self.left) {
             while self.left <= 56 {
                 let Some(&b) = self.data.get(self.pos) else { break };
                 self.window |= u64::from(b) << (56 - self.left);
@@ -330,43 +337,17 @@ impl<'a> Bits<'a> {
         Ok(self.read(1)? == 1)
     }
 
-    /// A Rice-coded number of parameter `k` (at most 30): zeros before a one bit (the
-    /// quotient), then `k` bits (the remainder), as one unsigned number `quotient << k |
-    /// remainder` (its high bits dropped when it does not fit, as symphonia does).
-    #[inline(always)]
-    fn rice(&mut self, k: u32) -> SymResult<u32> {
-        if self.left < 32 {
-            self.refill();
-        }
-        let zeros = self.window.leading_zeros();
-        if zeros + 1 + k <= self.left {
-            // All within the window (the common case): one count of leading zeros.
-            let rest = (self.window << zeros) << 1;
-            let r = rest.checked_shr(64 - k).unwrap_or(0) as u32;
-            self.window = rest.checked_shl(k).unwrap_or(0);
-            self.left -= zeros + 1 + k;
-            return Ok((zeros << k) | r);
-        }
-        self.rice_slow(k)
-    }
-
-    /// Rice-coded numbers of parameter `k` (at most 30) into `out`, each unfolded to a signed
-    /// residual (0, -1, 1, -2, 2...). The window is kept in locals for the loop.
+    /// Rice-coded numbers of parameter `k` (at most 30) into `out`: zeros before a one bit (the
+    /// quotient), then `k` bits (the remainder), as `quotient << k | remainder` (its high bits
+    /// dropped when it does not fit, as symphonia does), unfolded to a signed residual (0, -1,
+    /// 1, -2, 2...). The window is kept in locals for the loop, so it stays in registers.
     fn rice_run(&mut self, k: u32, out: &mut [i32]) -> SymResult<()> {
         let unfold = |v: u32| ((v >> 1) as i32) ^ -((v & 1) as i32);
         let (mut window, mut left, mut pos) = (self.window, self.left, self.pos);
-        let data = self.data;
         let mut i = 0;
         while i < out.len() {
-            if left < 32 {
-                let Some(next) = data.get(pos..pos + 8) else { break };
-                let mut word = [0u8; 8];
-                word.copy_from_slice(next);
-                let bytes = (63 - left) / 8;
-                window |= u64::from_be_bytes(word) >> left;
-                left += bytes * 8;
-                pos += bytes as usize;
-                window &= !(u64::MAX >> left);
+            if left < 32 && !fill_word(self.data, &mut pos, &mut window, &mut left) {
+                break;
             }
             let zeros = window.leading_zeros();
             if zeros + 1 + k > left {
@@ -380,18 +361,12 @@ impl<'a> Bits<'a> {
             i += 1;
         }
         (self.window, self.left, self.pos) = (window, left, pos);
-        // The last bytes of the frame, or a quotient longer than the window: one at a time.
+        // The last bytes of the frame, or a quotient longer than the window: bit by bit.
         for s in &mut out[i..] {
-            *s = unfold(self.rice(k)?);
+            let q = self.unary()?;
+            *s = unfold((q << k) | self.read(k)?);
         }
         Ok(())
-    }
-
-    #[cold]
-    fn rice_slow(&mut self, k: u32) -> SymResult<u32> {
-        let q = self.unary()?;
-        let r = self.read(k)?;
-        Ok((q << k) | r)
     }
 
     /// Zeros before the next one bit (which is read too).
@@ -638,19 +613,7 @@ mod tests {
         Some(out)
     }
 
-    fn files(root: &Path) -> Vec<PathBuf> {
-        let mut found = Vec::new();
-        let Ok(entries) = std::fs::read_dir(root) else { return found };
-        for entry in entries.flatten().map(|e| e.path()) {
-            if entry.is_dir() {
-                found.extend(files(&entry));
-            } else {
-                found.push(entry);
-            }
-        }
-        found.sort();
-        found
-    }
+    use super::super::files_below as files;
 
     #[test]
     fn decodes_every_flac_fixture_as_symphonia_does() {

@@ -262,6 +262,22 @@ fn registries() -> &'static (Probe, CodecRegistry) {
     })
 }
 
+/// The files of a folder and its subfolders, sorted: what the decoders' tests run on. A
+/// folder given that does not exist is an error of the test.
+#[cfg(test)]
+pub(crate) fn files_below(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(root).expect("folder").map(|e| e.expect("entry").path()) {
+        if entry.is_dir() {
+            found.extend(files_below(&entry));
+        } else if entry.is_file() {
+            found.push(entry);
+        }
+    }
+    found.sort();
+    found
+}
+
 /// What the first bytes of a file say, for the cases the probe does not tell apart or
 /// for a better message when it finds nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -640,6 +656,11 @@ impl Decoder {
         let Some(warm_up) = ahead::warm_up(&self.info.codec) else {
             return false;
         };
+        self.start_ahead(threads, warm_up, segment_frames)
+    }
+
+    /// Starts the workers of [`ahead`] on the rest of the track; returns whether they run.
+    fn start_ahead(&mut self, threads: usize, warm_up: ahead::WarmUp, segment_frames: u64) -> bool {
         let Some(registered) = registries().1.get_audio_decoder(self.params.codec) else {
             return false;
         };
@@ -699,16 +720,8 @@ impl Decoder {
             && self.stats.packets == 0
             && self.idle_packets == 0
             && let Some((warm_up, segment_frames)) = self.always_segmented()
-            && let Some(registered) = registries().1.get_audio_decoder(self.params.codec)
         {
-            self.ahead = ahead::Ahead::start(
-                threads,
-                registered.factory,
-                &self.params,
-                self.track_id,
-                warm_up,
-                segment_frames,
-            );
+            self.start_ahead(threads, warm_up, segment_frames);
         }
         loop {
             if self.finished {

@@ -9,11 +9,6 @@ use std::time::Duration;
 
 use crate::util::*;
 
-fn convert_json(args: &[&Path], extra: &[&str]) -> (Option<i32>, Vec<serde_json::Value>, String) {
-    let res = promptwav().args(["convert", "--json"]).args(args).args(extra).output().unwrap();
-    (res.status.code(), json_lines(&res.stdout), String::from_utf8_lossy(&res.stderr).into_owned())
-}
-
 fn status_of<'a>(records: &'a [serde_json::Value], input_end: &str) -> &'a serde_json::Value {
     records
         .iter()

@@ -33,6 +33,15 @@ pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
 }
 
+/// `convert --json` on `args` then `extra`: (exit code, records, stderr).
+pub fn convert_json(
+    args: &[&Path],
+    extra: &[&str],
+) -> (Option<i32>, Vec<serde_json::Value>, String) {
+    let res = promptwav().args(["convert", "--json"]).args(args).args(extra).output().unwrap();
+    (res.status.code(), json_lines(&res.stdout), String::from_utf8_lossy(&res.stderr).into_owned())
+}
+
 /// Parses JSON lines.
 pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(stdout)
