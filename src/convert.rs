@@ -38,7 +38,7 @@ use crate::error::{Error, ErrorKind, Facts, Result, Stage, io_reason};
 use crate::finish::{self, FinishOptions, FinishReport, Plan, Step};
 use crate::mix::{self, ChannelStats, ClipCounter, Clipping, Downmix, Invalid};
 use crate::notice::Notice;
-use crate::output::{PrivateDir, TempFile};
+use crate::output::{PrivateDir, TempFile, Writeback};
 use crate::profile::{Codec, Profile, human_duration};
 use crate::resample::{Resampler, UnsupportedRate, output_len};
 
@@ -634,8 +634,8 @@ fn convert_streamed(
     }
     let (stats, output_frames, output_clipped, invalid, counter) =
         with_resampler(source_rate, target_rate, |resampler| {
-            let writer =
-                WavWriter::new(tmp.file(), target_rate, law).map_err(|e| write_err(dest, e))?;
+            let writer = WavWriter::new(Writeback::new(tmp.file()), target_rate, law)
+                .map_err(|e| write_err(dest, e))?;
             let encoder = Encoder::new(writer, limits);
             let mix = (downmix, clips);
             if settings.two_threads {
@@ -968,14 +968,14 @@ fn render(
     let rate = source.rate;
     file.set_len(0).map_err(|e| write_err(dest, e))?;
     file.seek(std::io::SeekFrom::Start(0)).map_err(|e| write_err(dest, e))?;
-    let writer = WavWriter::new(&mut *file, rate, law).map_err(|e| write_err(dest, e))?;
+    let writer = WavWriter::new(Writeback::new(file), rate, law).map_err(|e| write_err(dest, e))?;
     let mut encoder = Encoder::new(writer, limits);
     let mut chain = finish::Render::new(plan, rate);
     let mut meter = finish::LoudnessMeter::new(rate);
     let mut done = Vec::new();
     let mut stored = Vec::new();
     // Writes what is done and measures it as stored (after the codec).
-    let mut flush = |done: &mut Vec<f32>, encoder: &mut Encoder<&mut std::fs::File>| {
+    let mut flush = |done: &mut Vec<f32>, encoder: &mut Encoder<Writeback<'_>>| {
         let pcm = encoder.write(done, dest)?;
         stored.clear();
         stored.extend(pcm.iter().map(|&s| f32::from(law.map_or(s, |l| l.round_trip(s))) / 32768.0));
