@@ -98,6 +98,7 @@ mod mkv;
 pub(crate) mod mp3;
 mod mp4;
 pub(crate) mod opus;
+mod pcm;
 pub mod riff;
 
 use std::fs::File;
@@ -257,6 +258,7 @@ fn registries() -> &'static (Probe, CodecRegistry) {
         opus::register(&mut codecs);
         mp3::register(&mut codecs);
         flac::register(&mut codecs);
+        pcm::register(&mut codecs);
         amr::register_codecs(&mut codecs);
         (probe, codecs)
     })
