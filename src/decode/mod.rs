@@ -168,7 +168,9 @@ pub struct DecodeStats {
 pub struct Decoder {
     path: std::path::PathBuf,
     reader: Box<dyn FormatReader>,
-    decoder: Box<dyn AudioDecoder>,
+    /// The decoder of this thread; dropped when workers decode ahead (a Vorbis decoder holds
+    /// 1.5 MB of codebook tables).
+    decoder: Option<Box<dyn AudioDecoder>>,
     /// The codec parameters, for more decoders of the same track (see [`Decoder::decode_ahead`]).
     params: AudioCodecParameters,
     /// Workers decoding segments of the track ahead of the caller, if asked for.
@@ -590,7 +592,7 @@ impl Decoder {
         Ok(Decoder {
             path: path.to_path_buf(),
             reader,
-            decoder,
+            decoder: Some(decoder),
             params,
             ahead: None,
             segment_threads: Some(1),
@@ -674,6 +676,9 @@ impl Decoder {
             warm_up,
             segment_frames,
         );
+        if self.ahead.is_some() {
+            self.decoder = None;
+        }
         self.ahead.is_some()
     }
 
@@ -777,12 +782,14 @@ impl Decoder {
                 continue;
             }
             self.stats.packets += 1;
-            let decoded = match (&mut self.ahead, &packet) {
-                (Some(ahead), _) => ahead.take(&mut self.planes),
-                (None, Some(packet)) => {
-                    decode_packet(self.decoder.as_mut(), packet, &mut self.planes)
+            let decoded = match (&mut self.ahead, &packet, &mut self.decoder) {
+                (Some(ahead), _, _) => ahead.take(&mut self.planes),
+                (None, Some(packet), Some(decoder)) => {
+                    decode_packet(decoder.as_mut(), packet, &mut self.planes)
                 }
-                (None, None) => Decoded::Failed("internal error: a packet went missing".into()),
+                (None, _, _) => {
+                    Decoded::Failed("internal error: a packet or the decoder went missing".into())
+                }
             };
             let (frames, rate, speakers) = match decoded {
                 Decoded::Audio { frames, rate, speakers } => (frames, rate, speakers),
