@@ -10,7 +10,7 @@
 //! - Memory is bounded by two blocks, whatever the input's length.
 //! - Quality: rubato's synchronous FFT resampler (BlackmanHarris² window), the best it offers.
 //!   Downsampling runs rubato itself; upsampling (the usual case: 8 to 44.1 kHz up to 48 kHz)
-//!   computes the same filter two blocks at a time through complex FFTs, 40 % faster, within
+//!   computes the same filter two blocks at a time through complex FFTs, 2.4 times as fast, within
 //!   float rounding of rubato (tested against it at every standard rate).
 
 use std::sync::Arc;
@@ -100,7 +100,7 @@ enum Engine {
 /// blocks travel as the real and imaginary parts of one complex signal: one complex FFT of twice
 /// the length each way, where rubato makes two real ones, whose packing and unpacking passes
 /// took 40 % of the resampling time (`cargo bench --bench pipeline -- resample`: 44.1 kHz, 399
-/// -> 222 us per second of audio). The filter is rubato's: its taps computed in f64, transformed in f32 as rubato does.
+/// -> 169 us per second of audio). The filter is rubato's: its taps computed in f64, transformed in f32 as rubato does.
 struct Pairs {
     block_in: usize,
     block_out: usize,
@@ -352,12 +352,17 @@ impl Pairs {
         // input bin kept (the input's Nyquist bin at both ends, as rubato's real FFT has it).
         let z = &self.spectrum_in;
         let p = &mut self.spectrum_out;
-        p.fill(Complex::default());
-        for k in 0..=n_in {
-            p[k] = z[k] * self.filter[k];
+        // Written as slices, not indices, so that the loops run on vectors: P[0..=n_in], the
+        // silent middle, then P[2 n_out - n_in..] from k = n_in down to 1.
+        let (positive, rest) = p.split_at_mut(n_in + 1);
+        let (middle, negative) = rest.split_at_mut(2 * n_out - 2 * n_in - 1);
+        for ((d, &zk), &h) in positive.iter_mut().zip(&z[..=n_in]).zip(&self.filter) {
+            *d = zk * h;
         }
-        for k in 1..=n_in {
-            p[2 * n_out - k] = z[2 * n_in - k] * self.filter[k].conj();
+        middle.fill(Complex::default());
+        for ((d, &zk), h) in negative.iter_mut().zip(&z[n_in..]).zip(self.filter[1..].iter().rev())
+        {
+            *d = zk * h.conj();
         }
         self.inverse.process_with_scratch(p, &mut self.scratch);
         // The real part is the first block's output, the imaginary part the second's; each
