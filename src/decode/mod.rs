@@ -31,14 +31,19 @@
 //! layout, shared with `check`), `mp4` (MP4 boxes: AAC gapless trims) and `mkv` (Matroska/EBML:
 //! the end trim of Opus). Every codec call goes through one panic guard (`guarded`).
 
-/// The symphonia traits of one of our codec adapters (AMR, MP3, Opus), which differ only in how
-/// they decode, reset and name themselves. The type has `params` (its
-/// `AudioCodecParameters`), `buf` (an `AudioBuffer<f32>`), `try_new(params, opts)`,
+/// The symphonia traits of one of our codec adapters (AMR, MP3, Opus, FLAC, PCM), which differ
+/// only in how they decode, reset and name themselves. The type has `params` (its
+/// `AudioCodecParameters`), `buf` (an `AudioBuffer` of any sample type), `try_new(params, opts)`
+/// (or a function given as the second argument that makes the boxed decoder),
 /// `decode_inner(&mut self, &PacketRef)` (fills `buf`), `reset_codec(&mut self)` and
 /// `info(&self) -> &CodecInfo`; the calling module has the traits in scope and a `SUPPORTED`
 /// table.
 macro_rules! audio_decoder_adapter {
     ($ty:ident) => {
+        audio_decoder_adapter!($ty, |params, opts| Ok(Box::new($ty::try_new(params, opts)?)));
+    };
+    // With the function the registry calls to make a decoder (which may be another type).
+    ($ty:ident, $new:expr) => {
         impl AudioDecoder for $ty {
             fn reset(&mut self) {
                 self.reset_codec();
@@ -81,7 +86,11 @@ macro_rules! audio_decoder_adapter {
                 params: &AudioCodecParameters,
                 opts: &AudioDecoderOptions,
             ) -> SymResult<Box<dyn AudioDecoder>> {
-                Ok(Box::new($ty::try_new(params, opts)?))
+                let new: fn(
+                    &AudioCodecParameters,
+                    &AudioDecoderOptions,
+                ) -> SymResult<Box<dyn AudioDecoder>> = $new;
+                new(params, opts)
             }
 
             fn supported_codecs() -> &'static [SupportedAudioCodec] {

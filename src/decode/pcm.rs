@@ -57,6 +57,12 @@ impl Pcm16Decoder {
         }))
     }
 
+    fn reset_codec(&mut self) {}
+
+    fn info(&self) -> &CodecInfo {
+        &SUPPORTED[0].info
+    }
+
     fn decode_inner(&mut self, packet: &PacketRef<'_>) -> SymResult<()> {
         let frame_bytes = 2 * self.channels;
         if frame_bytes == 0 {
@@ -106,51 +112,7 @@ fn missing() -> SymError {
     SymError::DecodeError("pcm: missing audio plane")
 }
 
-impl AudioDecoder for Pcm16Decoder {
-    fn reset(&mut self) {
-        self.buf.clear();
-    }
-
-    fn codec_info(&self) -> &CodecInfo {
-        &SUPPORTED[0].info
-    }
-
-    fn codec_params(&self) -> &AudioCodecParameters {
-        &self.params
-    }
-
-    fn decode_ref(&mut self, packet: &PacketRef<'_>) -> SymResult<GenericAudioBufferRef<'_>> {
-        self.buf.clear();
-        match self.decode_inner(packet) {
-            Ok(()) => Ok(self.buf.as_generic_audio_buffer_ref()),
-            Err(e) => {
-                self.buf.clear();
-                Err(e)
-            }
-        }
-    }
-
-    fn finalize(&mut self) -> FinalizeResult {
-        FinalizeResult::default()
-    }
-
-    fn last_decoded(&self) -> GenericAudioBufferRef<'_> {
-        self.buf.as_generic_audio_buffer_ref()
-    }
-}
-
-impl RegisterableAudioDecoder for Pcm16Decoder {
-    fn try_registry_new(
-        params: &AudioCodecParameters,
-        opts: &AudioDecoderOptions,
-    ) -> SymResult<Box<dyn AudioDecoder>> {
-        Pcm16Decoder::try_new_boxed(params, opts)
-    }
-
-    fn supported_codecs() -> &'static [SupportedAudioCodec] {
-        &SUPPORTED
-    }
-}
+audio_decoder_adapter!(Pcm16Decoder, Pcm16Decoder::try_new_boxed);
 
 static SUPPORTED: [SupportedAudioCodec; 1] = [SupportedAudioCodec {
     id: CODEC_ID_PCM_S16LE,
