@@ -212,7 +212,7 @@ impl Drop for TempFile {
 /// Bytes written between two requests to start writing back (a stretch, see [`Writeback`]).
 const WRITEBACK_STRETCH: u64 = 1 << 20;
 
-/// A writer to a file that, after each [`WRITEBACK_STRETCH`] bytes, asks the kernel to start
+/// A writer to a file that, after each stretch of a MiB, asks the kernel to start
 /// writing the stretch to the disk without waiting for it (Linux: `posix_fadvise` with
 /// `POSIX_FADV_DONTNEED`, which starts the writeback of a range's dirty pages; elsewhere
 /// nothing). The fsync before a commit then finds most of the file already on the disk: for a
