@@ -54,6 +54,16 @@ fn bench_mix(c: &mut Criterion) {
             })
         });
     }
+    // The per-file pass beside the mix: clipping runs and the smart downmix's channel
+    // statistics (what a stereo input costs on top of its mix).
+    let planes: Vec<Vec<f32>> = (0..2).map(|_| signal(frames, 48_000)).collect();
+    g.bench_function("stats_stereo", |b| {
+        b.iter(|| {
+            let mut clips = mix::ClipCounter::new(3, mix::FULL_SCALE_16).with_channel_stats();
+            clips.push_planar(black_box(&planes), frames);
+            black_box(clips.downmix());
+        })
+    });
     g.finish();
 }
 
