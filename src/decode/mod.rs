@@ -8,7 +8,10 @@
 //! - A WAV's layout is read first by [`riff`], the reader `check` uses, so both read a WAV the
 //!   same way: two fmt chunks are refused; RIFF and data sizes left unset (0 or 0xFFFFFFFF) by a
 //!   writer to a pipe mean "to the end of the file"; a cut-off last frame is left out with a
-//!   warning ([`SourceInfo::warnings`]).
+//!   warning ([`SourceInfo::warnings`]); a layout symphonia's reader would refuse whose format
+//!   and audio were found (the data before the format, an odd chunk without its pad byte, stray
+//!   bytes between chunks, G.711 without the format's extension size) is read as the same
+//!   format and audio under a plain header.
 //! - Encoder delay and padding are removed (MP3 LAME/Xing, Vorbis and Opus in Ogg, Opus pre-skip
 //!   in WebM, AAC priming in MP4 by its edit list or `iTunSMPB`), so sample 0 of the output is
 //!   sample 0 of what the encoder was given.
@@ -911,9 +914,12 @@ impl Decoder {
 }
 
 /// A WAV file as the decoder reads it: first its layout as `check` sees it ([`riff::parse`]),
-/// so that both read it the same way. A file that says its format twice is refused; sizes that a
-/// writer to a pipe left unset are filled in with the real ones (the data runs to the end of
-/// the file); a cut-off last frame becomes a warning.
+/// so that both read it the same way. A file that says its format twice is refused; a cut-off
+/// last frame becomes a warning. A layout that symphonia's reader would misread or refuse but
+/// whose format and audio are found (sizes a writer to a pipe left unset, the data before the
+/// format, an odd chunk without its pad byte, stray bytes between chunks, a G.711 format
+/// without its extension size) is read through [`Canonical`]: the same format and audio bytes
+/// under a plain header, so convert reads every WAV whose audio `check` finds.
 fn wav_source(
     path: &Path,
     mut file: File,
@@ -938,63 +944,138 @@ fn wav_source(
             _ => {}
         }
     }
-    let clamp = |n: u64| u32::try_from(n).unwrap_or(riff::UNSET - 1).min(riff::UNSET - 1);
-    let mut patches = Vec::new();
-    if riff::size_unset(layout.riff_size) {
-        patches.push((4, clamp(file_len.saturating_sub(8)).to_le_bytes()));
-    }
-    if let Some(d) = layout.data
-        && d.unknown_length
-    {
-        patches.push((d.offset.saturating_sub(4), clamp(d.available).to_le_bytes()));
-    }
+    let header = Canonical::header(&mut file, &layout).map_err(io_err)?;
     file.seek(SeekFrom::Start(0)).map_err(io_err)?;
-    if patches.is_empty() {
-        Ok(Box::new(file))
-    } else {
-        Ok(Box::new(Patched { inner: file, pos: 0, len: file_len, patches }))
+    match (header, layout.data) {
+        (Some(header), Some(data)) => Ok(Box::new(Canonical {
+            inner: file,
+            header,
+            data_offset: data.offset,
+            data_len: data.available,
+            pos: 0,
+            inner_pos: None,
+        })),
+        _ => Ok(Box::new(file)),
     }
 }
 
-/// A file read with a few 4-byte fields replaced (the sizes of a WAV written to a pipe).
-struct Patched {
+/// A WAV presented as a plain header (RIFF, `fmt `, `data`) followed by the audio bytes of the
+/// file it was found in (see [`wav_source`]).
+struct Canonical {
     inner: File,
+    header: Vec<u8>,
+    /// Where the audio starts in the file, and how many of its bytes there are.
+    data_offset: u64,
+    data_len: u64,
     pos: u64,
-    len: u64,
-    patches: Vec<(u64, [u8; 4])>,
+    /// Where `inner` is, when known (a read that follows the last one needs no seek).
+    inner_pos: Option<u64>,
 }
 
-impl Read for Patched {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let end = self.pos + n as u64;
-        for (at, bytes) in &self.patches {
-            for (i, b) in bytes.iter().enumerate() {
-                let p = at + i as u64;
-                if p >= self.pos && p < end {
-                    buf[(p - self.pos) as usize] = *b;
-                }
-            }
+impl Canonical {
+    /// The plain header for `layout`, when the file needs one: `None` when symphonia reads the
+    /// file as it is, or when its format or audio was not found (then it fails as it is).
+    fn header(file: &mut File, layout: &riff::Wav) -> std::io::Result<Option<Vec<u8>>> {
+        use riff::Fault as F;
+        let (Some(fmt), Some(data)) = (&layout.fmt, &layout.data) else {
+            return Ok(None);
+        };
+        let Some(chunk) = layout.chunks.iter().find(|c| &c.id == b"fmt ") else {
+            return Ok(None);
+        };
+        // G.711 and the other non-PCM formats need the extension's size field (cbSize).
+        let short_fmt = chunk.size == 16 && fmt.tag != riff::TAG_PCM;
+        let repaired = |f: &riff::Finding| {
+            matches!(f.fault, F::ChunkOrder | F::MissingPadByte | F::BadChunk | F::DataSizeUnset)
+        };
+        if !short_fmt && !layout.findings.iter().any(repaired) {
+            return Ok(None);
         }
-        self.pos = end;
+        // The format's bytes as they are (an extensible one is 40; more is not a format).
+        if chunk.size > 64 {
+            return Ok(None);
+        }
+        let mut body = vec![0u8; chunk.size as usize];
+        file.seek(SeekFrom::Start(chunk.offset + 8))?;
+        file.read_exact(&mut body)?;
+        if short_fmt {
+            body.extend_from_slice(&0u16.to_le_bytes());
+        }
+        if body.len() % 2 == 1 {
+            body.push(0);
+        }
+        // The size the file states, which tells a cut-off file, unless it was left unset.
+        let clamp = |n: u64| u32::try_from(n).unwrap_or(riff::UNSET - 1).min(riff::UNSET - 1);
+        let data_size = if data.unknown_length { clamp(data.available) } else { data.declared };
+        let riff_size = clamp(4 + 8 + body.len() as u64 + 8 + u64::from(data_size));
+        let mut header = Vec::with_capacity(28 + body.len());
+        header.extend_from_slice(b"RIFF");
+        header.extend_from_slice(&riff_size.to_le_bytes());
+        header.extend_from_slice(b"WAVEfmt ");
+        header.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        header.extend_from_slice(&body);
+        header.extend_from_slice(b"data");
+        header.extend_from_slice(&data_size.to_le_bytes());
+        Ok(Some(header))
+    }
+
+    fn len(&self) -> u64 {
+        self.header.len() as u64 + self.data_len
+    }
+}
+
+impl Read for Canonical {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let head = self.header.len() as u64;
+        if self.pos < head {
+            let from = &self.header[self.pos as usize..];
+            let n = from.len().min(buf.len());
+            buf[..n].copy_from_slice(&from[..n]);
+            self.pos += n as u64;
+            return Ok(n);
+        }
+        let left = self.len().saturating_sub(self.pos);
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        if want == 0 {
+            return Ok(0);
+        }
+        let at = self.data_offset + (self.pos - head);
+        if self.inner_pos != Some(at) {
+            self.inner_pos = None;
+            self.inner.seek(SeekFrom::Start(at))?;
+        }
+        let n = self.inner.read(&mut buf[..want])?;
+        self.pos += n as u64;
+        self.inner_pos = Some(at + n as u64);
         Ok(n)
     }
 }
 
-impl Seek for Patched {
+impl Seek for Canonical {
     fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
-        self.pos = self.inner.seek(to)?;
-        Ok(self.pos)
+        let target = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => self.len().checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        let Some(target) = target else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "seek before the start",
+            ));
+        };
+        self.pos = target;
+        Ok(target)
     }
 }
 
-impl MediaSource for Patched {
+impl MediaSource for Canonical {
     fn is_seekable(&self) -> bool {
         true
     }
 
     fn byte_len(&self) -> Option<u64> {
-        Some(self.len)
+        Some(self.len())
     }
 }
 
@@ -1149,5 +1230,36 @@ mod tests {
         let d = 300 * 192_000;
         assert_eq!(frame_budget(len, Some(d)), d + d / 64 + (1 << 20));
         assert_eq!(frame_budget(1000, Some(10)), frame_budget(1000, None));
+    }
+
+    fn samples_of(path: &Path) -> Vec<f32> {
+        let mut d = Decoder::open(path).unwrap_or_else(|e| panic!("{e}"));
+        let mut out = Vec::new();
+        while let Some(chunk) = d.next_chunk().unwrap_or_else(|e| panic!("{e}")) {
+            out.extend_from_slice(&chunk.planes[0][..chunk.frames]);
+        }
+        out
+    }
+
+    /// WAV layouts symphonia's reader refuses, but whose format and audio are found, decode to
+    /// the audio they hold: each of these fixtures holds the first 0.1 s of `ok.wav`'s tone.
+    #[test]
+    fn wav_layouts_symphonia_refuses_read_as_their_audio() {
+        let check = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check");
+        let tone = samples_of(&check.join("ok.wav"));
+        for name in [
+            "chunk-order.wav",
+            "missing-pad-byte.wav",
+            "bad-chunk.wav",
+            "data-size-unset.wav",
+            "extra-chunk.wav",
+        ] {
+            let got = samples_of(&check.join(name));
+            assert_eq!(got.len(), 4800, "{name}");
+            assert_eq!(got, tone[..4800], "{name}");
+        }
+        // G.711 without the format's extension size: the same audio as with it.
+        let amazon = check.join("profiles/amazon-connect");
+        assert_eq!(samples_of(&amazon.join("fmt-size.wav")), samples_of(&amazon.join("ok.wav")));
     }
 }
