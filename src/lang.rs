@@ -285,7 +285,7 @@ pub fn code(lang: Lang, code: Code) -> (&'static str, &'static str) {
         Code::Channels => ("채널 수가 플랫폼 조건과 다릅니다", convert),
         Code::SampleRate => ("샘플레이트(주파수)가 플랫폼 조건과 다릅니다", convert),
         Code::Undecodable => (
-            "오디오를 디코딩할 수 없어 음량 등을 재지 못했습니다",
+            "promptwav가 이 오디오를 끝까지 디코딩하지 못합니다",
             "원본에서 PCM WAV로 다시 내보내거나 다른 도구로 변환하세요 (promptwav도 읽지 \
              못합니다)",
         ),

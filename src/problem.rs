@@ -139,7 +139,7 @@ codes! {
         "The sample rate is not the profile's.",
         "Convert it: `promptwav convert FILE -o DIR`.";
     Undecodable = "undecodable", Warning,
-        "The audio could not be decoded for the content checks; loudness and the like are missing.",
+        "The audio could not be decoded (for the content checks, whose loudness and the like are then missing, or by convert: a WAV whose samples promptwav's decoder refuses, such as 12-bit samples under a plain PCM header).",
         "Export it again from its source as PCM WAV, or convert it with another tool (promptwav cannot read it either).";
     NameNonAscii = "name-non-ascii", Error,
         "The file name has non-ASCII characters (Korean, accents, emoji) or is not valid UTF-8.",

@@ -648,6 +648,23 @@ fn examine_wav(
     f.bits_per_sample =
         Some(fmt.valid_bits.filter(|&v| v > 0).unwrap_or(fmt.bits)).filter(|&b| b > 0);
     format_problems(fmt, profile, fix, report);
+    // Audio this reader takes may still be audio the decoder refuses (12-bit samples in a
+    // plain PCM header, hundreds of channels): before any fix sends the user to convert, the
+    // decoder is opened as convert opens it, and a refusal is a problem of its own (which
+    // turns the fixes to exporting again, see `convert_reads`). Audio this reader does not
+    // take is analysed through the decoder below, which tells its own failure.
+    if analysis::can_read(fmt)
+        && convert_reads(report)
+        && report.problems.iter().any(|p| p.fix_key == *fix)
+        && let Err(e) = crate::decode::Decoder::open(path)
+    {
+        report.problems.push(Problem::new(
+            Code::Undecodable,
+            format!("promptwav cannot decode this WAV: {}", e.reason()),
+            "export it again from its source as 16-bit PCM WAV, or convert it with another tool \
+             (promptwav cannot read it)",
+        ));
+    }
 
     let data = wav.data?;
     if quick {

@@ -95,6 +95,47 @@ fn every_fixture_reports_its_codes_with_the_right_exit_code() {
     }
 }
 
+/// A fix that sends the user to `promptwav convert` names a file convert reads: on every
+/// fixture, each file whose report has such a fix converts (with the same profile), and a file
+/// the decoder refuses (12-bit samples under a plain PCM header) gets no such fix.
+#[test]
+fn every_convert_fix_names_a_file_convert_reads() {
+    let dir = tempdir();
+    let mut sent = 0;
+    for (i, file) in expected().keys().enumerate() {
+        let path = fixture(&format!("check/{file}"));
+        let profile = file.strip_prefix("profiles/").and_then(|rest| rest.split('/').next());
+        let mut args = vec!["--json"];
+        args.extend(profile.iter().flat_map(|name| ["--profile", name]));
+        let (_, stdout, _) = run_check(&args, &[&path]);
+        let report = json_lines(&stdout).remove(0);
+        let problems = report["problems"].as_array().unwrap();
+        let says_convert =
+            problems.iter().any(|p| p["fix"].as_str().unwrap().contains("`promptwav convert"));
+        if file.starts_with("undecodable") {
+            assert!(!says_convert, "{file}: {report}");
+        }
+        if !says_convert {
+            continue;
+        }
+        sent += 1;
+        let out = dir.path().join(i.to_string());
+        let mut convert = promptwav();
+        convert.arg("convert");
+        if let Some(name) = profile {
+            convert.args(["--profile", name]);
+        }
+        let res = convert.arg(&path).arg("-o").arg(&out).output().unwrap();
+        assert_eq!(
+            res.status.code(),
+            Some(0),
+            "{file}: check says {report}, convert says {}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+    }
+    assert!(sent >= 15, "only {sent} fixtures get a convert fix");
+}
+
 #[test]
 fn messages_say_what_the_file_is_and_how_to_fix_it() {
     let (code, stdout, _) = run_check(
