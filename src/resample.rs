@@ -8,6 +8,9 @@
 //!   `rate / gcd(rate, target)`, the first at or above [`MIN_BLOCK`] input frames), and exactly
 //!   that many leading frames are dropped. An impulse at time t stays at time t.
 //! - Memory is bounded by two blocks, whatever the input's length.
+//! - The same input gives the same output on every run and whatever the chunking. Across
+//!   machines only where rustfft takes the same code path: it picks AVX, SSE, NEON or scalar
+//!   code at run time, and these round differently in the last bit (see the README's promises).
 //! - Quality: rubato's synchronous FFT resampler (BlackmanHarris² window), the best it offers.
 //!   Downsampling runs rubato itself; upsampling (the usual case: 8 to 44.1 kHz up to 48 kHz)
 //!   computes the same filter two blocks at a time through complex FFTs, 2.4 times as fast, within
