@@ -311,13 +311,16 @@ fn find_profile(name: &str) -> anyhow::Result<Profile> {
     }
 }
 
-fn prepare_output_dir(dir: &Path) -> anyhow::Result<()> {
+/// Creates the output folder if needed and proves it can be written; says whether this run
+/// created it.
+fn prepare_output_dir(dir: &Path) -> anyhow::Result<bool> {
+    let created = !dir.exists();
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
     // Prove we can write there before converting anything.
     output::TempFile::create(dir)
         .with_context(|| format!("cannot write in output folder {}", dir.display()))?;
-    Ok(())
+    Ok(created)
 }
 
 /// Prints a record as a line (text or JSON).
@@ -400,9 +403,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.names_map {
         names_map_preflight(path, &plan, args.force)?;
     }
-    if !args.dry_run {
-        prepare_output_dir(&output)?;
-    }
+    let created = !args.dry_run && prepare_output_dir(&output)?;
     let total = plan.items.len() as u64;
 
     let interactive = std::io::stderr().is_terminal() && !args.json && !ui::quiet();
@@ -485,6 +486,12 @@ fn convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         let r = Record::failed(path, promptwav::Stage::Write, format!("{e:#}"));
         print_record(&r, args.json);
         records.push(r);
+    }
+
+    // A folder this run created and left empty (every file failed) is not left behind;
+    // removing a folder only succeeds when it is empty.
+    if created {
+        let _ = std::fs::remove_dir(&output);
     }
 
     let summary = Summary::of(&records);

@@ -523,3 +523,43 @@ fn check_quick_reads_headers_only_and_finds_the_same_header_problems() {
     let r = &json_lines(&res.stdout)[0];
     assert!(r["problems"].as_array().unwrap().iter().any(|p| p["code"] == "duration"), "{r}");
 }
+
+/// A run that writes nothing leaves no output folder it created behind: every file failing
+/// into a new folder leaves no folder; an existing folder stays, empty or not.
+#[test]
+fn a_run_that_writes_nothing_leaves_no_new_output_folder() {
+    let dir = tempdir();
+    let new = dir.path().join("new");
+    let res = promptwav()
+        .arg("convert")
+        .arg(fixture("broken/text.mp3"))
+        .arg(fixture("broken/empty.mp3"))
+        .arg("-o")
+        .arg(&new)
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(1));
+    assert!(!new.exists(), "{}", String::from_utf8_lossy(&res.stdout));
+    let existing = dir.path().join("existing");
+    fs::create_dir(&existing).unwrap();
+    let res = promptwav()
+        .arg("convert")
+        .arg(fixture("broken/text.mp3"))
+        .arg("-o")
+        .arg(&existing)
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(1));
+    assert!(existing.is_dir());
+    // One file converted among failures: the new folder holds it.
+    let res = promptwav()
+        .arg("convert")
+        .arg(fixture("broken/text.mp3"))
+        .arg(fixture("check/ok.wav"))
+        .arg("-o")
+        .arg(&new)
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(1));
+    assert!(new.join("ok.wav").is_file());
+}
