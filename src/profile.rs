@@ -369,11 +369,22 @@ impl Profile {
                 "duration",
                 match (self.min_duration_s, self.max_duration_s) {
                     (None, None) => "no limit".to_string(),
-                    (min, max) => format!("min {}, max {}", opt(min, "s"), opt(max, "s")),
+                    (min, max) => {
+                        // As the platform says it: "less than five minutes" is under, not at most.
+                        let bound = if self.max_duration_exclusive { "under" } else { "max" };
+                        format!("min {}, {bound} {}", opt(min, "s"), opt(max, "s"))
+                    }
                 },
                 src.limits,
             ),
-            ("file size", opt(self.max_file_bytes.map(|b| b as f64), "bytes"), src.limits),
+            (
+                "file size",
+                match self.max_file_bytes {
+                    Some(b) => format!("at most {b} bytes"),
+                    None => "no limit".to_string(),
+                },
+                src.limits,
+            ),
             (
                 "content",
                 format!(
