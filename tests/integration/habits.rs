@@ -529,37 +529,19 @@ fn check_quick_reads_headers_only_and_finds_the_same_header_problems() {
 #[test]
 fn a_run_that_writes_nothing_leaves_no_new_output_folder() {
     let dir = tempdir();
+    let convert = |inputs: &[&str], out: &Path| {
+        let mut cmd = promptwav();
+        cmd.arg("convert").args(inputs.iter().map(|f| fixture(f))).arg("-o").arg(out);
+        cmd.output().unwrap().status.code()
+    };
     let new = dir.path().join("new");
-    let res = promptwav()
-        .arg("convert")
-        .arg(fixture("broken/text.mp3"))
-        .arg(fixture("broken/empty.mp3"))
-        .arg("-o")
-        .arg(&new)
-        .output()
-        .unwrap();
-    assert_eq!(res.status.code(), Some(1));
-    assert!(!new.exists(), "{}", String::from_utf8_lossy(&res.stdout));
+    assert_eq!(convert(&["broken/text.mp3", "broken/empty.mp3"], &new), Some(1));
+    assert!(!new.exists());
     let existing = dir.path().join("existing");
     fs::create_dir(&existing).unwrap();
-    let res = promptwav()
-        .arg("convert")
-        .arg(fixture("broken/text.mp3"))
-        .arg("-o")
-        .arg(&existing)
-        .output()
-        .unwrap();
-    assert_eq!(res.status.code(), Some(1));
+    assert_eq!(convert(&["broken/text.mp3"], &existing), Some(1));
     assert!(existing.is_dir());
     // One file converted among failures: the new folder holds it.
-    let res = promptwav()
-        .arg("convert")
-        .arg(fixture("broken/text.mp3"))
-        .arg(fixture("check/ok.wav"))
-        .arg("-o")
-        .arg(&new)
-        .output()
-        .unwrap();
-    assert_eq!(res.status.code(), Some(1));
+    assert_eq!(convert(&["broken/text.mp3", "check/ok.wav"], &new), Some(1));
     assert!(new.join("ok.wav").is_file());
 }
