@@ -105,7 +105,8 @@ enum Engine {
 /// blocks travel as the real and imaginary parts of one complex signal: one complex FFT of twice
 /// the length each way, where rubato makes two real ones, whose packing and unpacking passes
 /// took 40 % of the resampling time (`cargo bench --bench pipeline -- resample`: 44.1 kHz, 399
-/// -> 169 us per second of audio). The filter is rubato's: its taps computed in f64, transformed in f32 as rubato does.
+/// -> 169 us per second of audio). The filter is rubato's, its taps computed in f64 and
+/// transformed in f32.
 struct Pairs {
     block_in: usize,
     block_out: usize,
@@ -187,20 +188,20 @@ impl Resampler {
         };
         let before = out.len();
         // Fill up a partial unit first, then process whole units straight from `input`.
-        let pair = inner.unit;
+        let unit = inner.unit;
         if !inner.pending.is_empty() {
-            let take = (pair - inner.pending.len()).min(input.len());
+            let take = (unit - inner.pending.len()).min(input.len());
             inner.pending.extend_from_slice(&input[..take]);
             input = &input[take..];
-            if inner.pending.len() == pair {
+            if inner.pending.len() == unit {
                 let blocks = std::mem::take(&mut inner.pending);
                 inner.process(&blocks, out);
                 inner.pending = blocks;
                 inner.pending.clear();
             }
         }
-        while input.len() >= pair {
-            let (blocks, rest) = input.split_at(pair);
+        while input.len() >= unit {
+            let (blocks, rest) = input.split_at(unit);
             inner.process(blocks, out);
             input = rest;
         }
