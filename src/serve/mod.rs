@@ -227,6 +227,7 @@ async fn bind(opts: &ServeOptions) -> Result<tokio::net::TcpListener, ServeError
 
 async fn serve(opts: ServeOptions, on_start: impl FnOnce(&Started)) -> Result<Stopped, ServeError> {
     let listener = bind(&opts).await?;
+    let stop = stop_signal();
     let addr = listener.local_addr().map_err(|e| ServeError::Runtime(e.to_string()))?;
     let login_code = match opts.token {
         Some(_) => Some(random_hex(16)?),
@@ -260,7 +261,7 @@ async fn serve(opts: ServeOptions, on_start: impl FnOnce(&Started)) -> Result<St
         };
         axum::serve(listener, router).with_graceful_shutdown(shutdown).await
     });
-    stop_signal().await;
+    stop.await;
     let _ = stop_tx.send(true);
     let mut server = server;
     if tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await.is_ok() {
@@ -278,26 +279,33 @@ async fn serve(opts: ServeOptions, on_start: impl FnOnce(&Started)) -> Result<St
     }
 }
 
-/// Resolves on SIGINT or SIGTERM (Ctrl-C / Ctrl-Break elsewhere).
-async fn stop_signal() {
+/// Arms SIGINT and SIGTERM now and returns what resolves on either (Ctrl-C / Ctrl-Break
+/// elsewhere). Armed before the server answers anything: a signal that came between the first
+/// answer and the arming would take its default action and kill the process uncleanly.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
-            (Ok(mut int), Ok(mut term)) => {
-                tokio::select! {
-                    _ = int.recv() => {},
-                    _ = term.recv() => {},
+        let armed = (signal(SignalKind::interrupt()), signal(SignalKind::terminate()));
+        async move {
+            match armed {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {},
+                        _ = term.recv() => {},
+                    }
                 }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
