@@ -796,7 +796,7 @@ impl<'a> Source<'a> {
         let (input, downmix, rate) = (self.input, self.downmix, self.rate);
         with_resampler(source_rate, rate, |resampler| {
             let mut mono = Vec::new();
-            let mut resampled = Vec::new();
+            let mut resampled = Vec::with_capacity(BATCH_ROOM);
             let mut deliver = |resampled: &mut Vec<f32>| -> Result<()> {
                 if let Some(c) = &mut cache {
                     if c.len() + resampled.len() <= CACHE_SAMPLES {
@@ -1178,6 +1178,12 @@ fn clipping_warnings(source: &Clipping, output_clipped: u64, profile: &Profile) 
 /// Resampled samples are handed to the encoder in batches of this many (64 KB of output).
 const WRITE_BATCH: usize = 32 * 1024;
 
+/// Room made at the start of a file in each buffer that holds a write batch: a batch, and what
+/// one push past it may add, so that no buffer grows (copying itself and faulting in fresh pages)
+/// during every file of a batch. 200 five-second prompts: 8,300 page faults before, 2,300 after;
+/// CPU time 1 % less (`perf stat -r 9`), within the noise.
+const BATCH_ROOM: usize = 2 * WRITE_BATCH;
+
 /// Decoded mono samples are handed to the resampler in batches of at least this many.
 const DECODE_BATCH: usize = 8 * 1024;
 
@@ -1202,11 +1208,12 @@ struct Encoder<W: std::io::Write + std::io::Seek> {
 }
 
 impl<W: std::io::Write + std::io::Seek> Encoder<W> {
-    fn new(writer: WavWriter<W>, limits: &Limits<'_>) -> Self {
+    fn new(mut writer: WavWriter<W>, limits: &Limits<'_>) -> Self {
+        writer.reserve(BATCH_ROOM);
         Encoder {
             writer,
             quantizer: Quantizer::new(),
-            pcm: Vec::new(),
+            pcm: Vec::with_capacity(BATCH_ROOM),
             max_frames: limits.max_frames,
             over: limits.cap_reason(),
         }
@@ -1244,7 +1251,7 @@ fn run_inline<W: std::io::Write + std::io::Seek>(
     dest: &Path,
     (downmix, mut clips): (Downmix, ClipCounter),
 ) -> Result<Outcome> {
-    let (mut mono, mut resampled) = (Vec::new(), Vec::new());
+    let (mut mono, mut resampled) = (Vec::new(), Vec::with_capacity(BATCH_ROOM));
     let mut invalid = Invalid::default();
     while let Some(chunk) = decoder.next_chunk()? {
         if cancelled() {
