@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::util::*;
 
@@ -17,28 +17,6 @@ fn record_of<'a>(records: &'a [serde_json::Value], input_end: &str) -> &'a serde
         .iter()
         .find(|r| r["input"].as_str().is_some_and(|i| i.ends_with(input_end)))
         .unwrap_or_else(|| panic!("no record for {input_end}: {records:?}"))
-}
-
-/// Waits (at most `limit`) until `cond` holds; returns whether it did.
-fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    false
-}
-
-/// Whether `dir` holds one of promptwav's temporary files.
-fn has_temporary(dir: &Path) -> bool {
-    fs::read_dir(dir).is_ok_and(|d| {
-        d.flatten().any(|e| {
-            let n = e.file_name().to_string_lossy().into_owned();
-            n.starts_with(".promptwav-") && n.ends_with(".tmp")
-        })
-    })
 }
 
 fn spawn_convert(args: &[&Path], extra: &[&str]) -> Child {
@@ -190,12 +168,12 @@ fn an_input_replaced_during_its_conversion_is_not_up_to_date() {
     let inp = dir.path().join("in");
     fs::create_dir(&inp).unwrap();
     let prompt = inp.join("prompt.wav");
-    write_wav(&prompt, 22050, 1, &tone(22050, 60.0, 440.0));
+    write_wav(&prompt, 22050, 1, &tone(22050, long_seconds(), 440.0));
     let new = dir.path().join("new.wav");
     write_wav(&new, 22050, 1, &tone(22050, 1.0, 1000.0));
     let out = dir.path().join("out");
     let child = spawn_convert(&[&prompt, Path::new("-o"), &out], &["--jobs", "1"]);
-    let started = wait_until(Duration::from_secs(30), || has_temporary(&out));
+    let started = wait_until_converting(&out);
     fs::rename(&new, &prompt).unwrap();
     let first = child.wait_with_output().unwrap();
     assert!(started, "the conversion ended before the input could be replaced");
@@ -276,7 +254,7 @@ fn concurrent_runs_into_one_folder_keep_every_output_known() {
     fs::create_dir(&a).unwrap();
     fs::create_dir(&b).unwrap();
     write_wav(&b.join("b1.wav"), 8000, 1, &tone(8000, 0.2, 300.0));
-    write_wav(&b.join("b2.wav"), 22050, 1, &tone(22050, 60.0, 440.0));
+    write_wav(&b.join("b2.wav"), 22050, 1, &tone(22050, long_seconds(), 440.0));
     write_wav(&a.join("a1.wav"), 8000, 1, &tone(8000, 0.2, 500.0));
     let out = dir.path().join("out");
     let (b1, b2, a1) = (b.join("b1.wav"), b.join("b2.wav"), a.join("a1.wav"));
@@ -318,7 +296,7 @@ fn a_failing_stderr_never_changes_the_exit_code() {
     assert_eq!(usage.code(), Some(2), "usage error with stderr on a full disk");
 
     let long = dir.path().join("long.wav");
-    write_wav(&long, 22050, 1, &tone(22050, 60.0, 440.0));
+    write_wav(&long, 22050, 1, &tone(22050, long_seconds(), 440.0));
     let out = dir.path().join("out2");
     let mut child = Command::new(bin())
         .args(["convert", "--jobs", "1"])
@@ -329,7 +307,7 @@ fn a_failing_stderr_never_changes_the_exit_code() {
         .stderr(full())
         .spawn()
         .unwrap();
-    assert!(wait_until(Duration::from_secs(30), || has_temporary(&out)));
+    assert!(wait_until_converting(&out));
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(143), "SIGTERM with stderr on a full disk: {status:?}");
@@ -343,12 +321,12 @@ fn a_failing_stderr_never_changes_the_exit_code() {
 fn a_rerun_after_kill_9_leaves_no_temporary_file() {
     let dir = tempdir();
     let long = dir.path().join("long.wav");
-    write_wav(&long, 22050, 1, &tone(22050, 60.0, 440.0));
+    write_wav(&long, 22050, 1, &tone(22050, long_seconds(), 440.0));
     let small = dir.path().join("small.wav");
     write_wav(&small, 8000, 1, &tone(8000, 0.2, 300.0));
     let out = dir.path().join("out");
     let mut child = spawn_convert(&[&long, Path::new("-o"), &out], &["--jobs", "1"]);
-    assert!(wait_until(Duration::from_secs(30), || has_temporary(&out)));
+    assert!(wait_until_converting(&out));
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     assert!(has_temporary(&out), "setup: the killed run left its temporary file");

@@ -374,7 +374,7 @@ fn stop_with(signals: &[&str], gap: Duration) -> (Option<i32>, Vec<serde_json::V
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    assert!(wait_until_converting(&out), "the run never started converting");
     let group = format!("-{}", child.id());
     for sig in signals {
         Command::new("kill").args([&format!("-{sig}"), "--", &group]).status().unwrap();

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
@@ -133,4 +134,51 @@ pub fn digest(path: &Path) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     std::fs::read(path).unwrap().hash(&mut h);
     h.finish()
+}
+
+/// Waits (at most `limit`) until `cond` holds; returns whether it did.
+pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    false
+}
+
+/// Whether `dir` holds one of promptwav's temporary files.
+pub fn has_temporary(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|d| {
+        d.flatten().any(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.starts_with(".promptwav-") && n.ends_with(".tmp")
+        })
+    })
+}
+
+/// Waits until a run writing into `out` is converting: one of its temporary files there holds
+/// data (the empty one it makes first only tests the folder). A signal sent then lands in the
+/// middle of the work however fast the build and the machine are, where a fixed sleep can land
+/// after a release build has finished.
+pub fn wait_until_converting(out: &Path) -> bool {
+    let writing = || {
+        std::fs::read_dir(out).is_ok_and(|d| {
+            d.flatten().any(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n.starts_with(".promptwav-")
+                    && n.ends_with(".tmp")
+                    && e.metadata().is_ok_and(|m| m.len() > 0)
+            })
+        })
+    };
+    wait_until(Duration::from_secs(60), writing)
+}
+
+/// Seconds of audio that take a conversion long enough for a test to act while it runs (signal
+/// it, start another run): a release build converts 60 s in about 10 ms, a debug build in
+/// about 0.9 s.
+pub fn long_seconds() -> f64 {
+    if cfg!(debug_assertions) { 60.0 } else { 900.0 }
 }
