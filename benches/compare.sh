@@ -8,7 +8,9 @@
 # AAC/M4A, FLAC, WAV, Vorbis, Opus; 8 kHz and 22.05 kHz voice prompts; 200 five-second MP3
 # prompts), then for each case runs promptwav, ffmpeg (-ac 1 -ar 48000 -c:a pcm_s16le) and
 # SoX (rate -v, 16-bit) in turn, ROUNDS times, and prints median wall and CPU (user+sys)
-# seconds, the ratio promptwav/peer, and peak RSS. A peer that is not installed, or cannot
+# seconds, the ratio promptwav/peer, and peak RSS. Each run is timed by a small Python runner
+# (a monotonic clock and the child's rusage, to the microsecond), where GNU time's 10 ms steps
+# were a tenth of a 0.1 s conversion; GNU time still gives the peak RSS. A peer that is not installed, or cannot
 # read a format, is skipped and the table says so. Also times the decoder alone
 # (examples/decode_only): no conversion can be faster than that, so `decode-only / ffmpeg`
 # is the best ratio reachable without decoding one file on several cores.
@@ -77,13 +79,35 @@ OUT=$WORK/out
 RESULTS=$WORK/results.tsv
 : > "$RESULTS"
 
+# The runner: runs a command (stdout to /dev/null, stderr to a file) and prints its wall time,
+# its CPU time (user + system, itself and every descendant it waited for, from wait4) in
+# seconds, and its peak RSS in KB (from GNU time); exits with the command's status. Python
+# starts before the clock does.
+cat > "$WORK/timed.py" <<'PY'
+import os, subprocess, sys, time
+err_path, rss_path, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
+with open(err_path, "wb") as err:
+    start = time.perf_counter()
+    # Through GNU time for the peak RSS alone: a child forked from Python would count Python's
+    # own pages until its exec.
+    child = subprocess.Popen(
+        ["/usr/bin/time", "-f", "%M", "-o", rss_path, *cmd], stdout=subprocess.DEVNULL, stderr=err
+    )
+    # wait4: this child's own usage (with what it waited for), not what this process inherited.
+    _, status, r = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+rss = open(rss_path).read().split()[-1]
+print(f"{wall:.6f} {r.ru_utime + r.ru_stime:.6f} {rss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+
 # run CASE TOOL CMD...: one timed run, appended as CASE TOOL wall cpu rss_kb
 run() {
     local case=$1 tool=$2; shift 2
     rm -rf "$OUT"; mkdir -p "$OUT"
-    if /usr/bin/time -f "%e %U %S %M" -o "$WORK/time" "$@" >/dev/null 2>"$WORK/err"; then
-        read -r wall user sys rss < "$WORK/time"
-        echo -e "$case\t$tool\t$wall\t$(python3 -c "print($user+$sys)")\t$rss" >> "$RESULTS"
+    if python3 "$WORK/timed.py" "$WORK/err" "$WORK/rss" "$@" > "$WORK/time"; then
+        read -r wall cpu rss < "$WORK/time"
+        echo -e "$case\t$tool\t$wall\t$cpu\t$rss" >> "$RESULTS"
     else
         echo -e "$case\t$tool\tFAIL\tFAIL\tFAIL" >> "$RESULTS"
     fi
@@ -242,10 +266,10 @@ fmt = lambda v, p=3: "-" if v is None else f"{v:.{p}f}"
 for case in cases:
     pw, pwc, pwr = (med(case, "promptwav", i) for i in (0, 1, 2))
     ffw, sxw, dec = med(case, "ffmpeg", 0), med(case, "sox", 0), med(case, "decode-only", 0)
-    ratio = lambda peer: "-" if (peer is None or pw is None) else f"{pw / peer:.2f}x"
+    ratio = lambda peer: "-" if (peer is None or pw is None) else f"{pw / peer:.3f}x"
     print(f"| {case} | {fmt(pw)} | {fmt(pwc)} | {fmt(pwr / 1024 if pwr else None, 1)} | {fmt(ffw)} | {ratio(ffw)} | "
           f"{fmt(sxw) if sxw is not None else 'n/a'} | {ratio(sxw)} | {fmt(dec)} | "
-          f"{'-' if dec is None or ffw is None else f'{dec / ffw:.2f}x'} |")
+          f"{'-' if dec is None or ffw is None else f'{dec / ffw:.3f}x'} |")
 eat = [c for c in cases if med(c, "eatmydata", 0) is not None]
 if eat:
     print()
@@ -255,7 +279,7 @@ if eat:
     for c in eat:
         pw, ew = med(c, "promptwav", 0), med(c, "eatmydata", 0)
         rate = f"{files[c] / pw:.0f}" if c in files and pw else "-"
-        print(f"| {c} | {fmt(pw)} | {fmt(ew)} | {pw / ew:.2f}x | {fmt(med(c, 'promptwav', 1))} | {fmt(med(c, 'eatmydata', 1))} | {rate} |")
+        print(f"| {c} | {fmt(pw)} | {fmt(ew)} | {pw / ew:.3f}x | {fmt(med(c, 'promptwav', 1))} | {fmt(med(c, 'eatmydata', 1))} | {rate} |")
 quality = collections.defaultdict(dict)
 for line in open(sys.argv[3]):
     metric, tool, value = line.rstrip("\n").split("\t")
