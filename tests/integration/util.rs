@@ -148,14 +148,22 @@ pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     false
 }
 
+/// The sizes of promptwav's temporary files in `dir` (by the library's own name rule; a file
+/// gone meanwhile counts as empty).
+fn temporary_sizes(dir: &Path) -> Vec<u64> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| promptwav::output::is_temporary_name(&e.file_name().to_string_lossy()))
+        .map(|e| e.metadata().map_or(0, |m| m.len()))
+        .collect()
+}
+
 /// Whether `dir` holds one of promptwav's temporary files.
 pub fn has_temporary(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|d| {
-        d.flatten().any(|e| {
-            let n = e.file_name().to_string_lossy().into_owned();
-            n.starts_with(".promptwav-") && n.ends_with(".tmp")
-        })
-    })
+    !temporary_sizes(dir).is_empty()
 }
 
 /// Waits until a run writing into `out` is converting: one of its temporary files there holds
@@ -163,17 +171,7 @@ pub fn has_temporary(dir: &Path) -> bool {
 /// middle of the work however fast the build and the machine are, where a fixed sleep can land
 /// after a release build has finished.
 pub fn wait_until_converting(out: &Path) -> bool {
-    let writing = || {
-        std::fs::read_dir(out).is_ok_and(|d| {
-            d.flatten().any(|e| {
-                let n = e.file_name().to_string_lossy().into_owned();
-                n.starts_with(".promptwav-")
-                    && n.ends_with(".tmp")
-                    && e.metadata().is_ok_and(|m| m.len() > 0)
-            })
-        })
-    };
-    wait_until(Duration::from_secs(60), writing)
+    wait_until(Duration::from_secs(60), || temporary_sizes(out).iter().any(|&n| n > 0))
 }
 
 /// Seconds of audio that take a conversion long enough for a test to act while it runs (signal
