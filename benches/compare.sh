@@ -10,10 +10,10 @@
 # SoX (rate -v, 16-bit) in turn, ROUNDS times, and prints median wall and CPU (user+sys)
 # seconds, the ratio promptwav/peer, and peak RSS. Each run is timed by a small Python runner
 # (a monotonic clock and the child's rusage, to the microsecond), where GNU time's 10 ms steps
-# were a tenth of a 0.1 s conversion; GNU time still gives the peak RSS. A peer that is not installed, or cannot
-# read a format, is skipped and the table says so. Also times the decoder alone
-# (examples/decode_only): no conversion can be faster than that, so `decode-only / ffmpeg`
-# is the best ratio reachable without decoding one file on several cores.
+# were a tenth of a 0.1 s conversion; GNU time still gives the peak RSS. A peer that is not
+# installed, or cannot read a format, is skipped and the table says so. Also times the decoder
+# alone (examples/decode_only): no conversion can be faster than that, so `decode-only /
+# ffmpeg` is the best ratio reachable without decoding one file on several cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
