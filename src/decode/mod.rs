@@ -108,6 +108,9 @@ pub(crate) mod amr;
 mod flac;
 mod mkv;
 pub(crate) mod mp3;
+// A fork of a published crate, kept as published apart from marked changes (see its docs).
+#[rustfmt::skip]
+mod nanomp3;
 mod mp4;
 pub(crate) mod opus;
 mod pcm;

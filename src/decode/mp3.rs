@@ -1,7 +1,7 @@
-//! MP3 (MPEG audio layer III) frames decoded by nanomp3, a safe Rust port of minimp3, in place
-//! of symphonia's MP3 decoder: the same frames from symphonia's MP3 demuxer (so the LAME/Xing
-//! gapless trims, ID3 skipping and length checks stay as they are), decoded in about 20 % less
-//! time (`examples/decode_only`).
+//! MP3 (MPEG audio layer III) frames decoded by nanomp3 (our fork of it: `super::nanomp3`), a
+//! safe Rust port of minimp3, in place of symphonia's MP3 decoder: the same frames from
+//! symphonia's MP3 demuxer (so the LAME/Xing gapless trims, ID3 skipping and length checks stay
+//! as they are), decoded in about 20 % less time (`examples/decode_only`).
 //!
 //! Guarantees, as symphonia's decoder: one packet is one frame, and gives the frame's full
 //! length of audio (a frame whose bit-reservoir bytes are missing gives silence of that length,
@@ -9,7 +9,7 @@
 //! which nanomp3 panics; a change of sample rate or channel count part-way is a decode error.
 //! MP1 and MP2 stay with symphonia.
 
-use nanomp3_core::{DecodeError, MAX_SAMPLES_PER_FRAME};
+use super::nanomp3::{self, DecodeError, MAX_SAMPLES_PER_FRAME};
 use symphonia::core::audio::layouts::{CHANNEL_LAYOUT_MONO, CHANNEL_LAYOUT_STEREO};
 use symphonia::core::audio::{
     AsGenericAudioBufferRef, AudioBuffer, AudioMut, AudioSpec, GenericAudioBufferRef,
@@ -34,7 +34,7 @@ pub fn register(registry: &mut CodecRegistry) {
 pub struct Mp3Decoder {
     params: AudioCodecParameters,
     opts: AudioDecoderOptions,
-    inner: Box<nanomp3_core::Decoder>,
+    inner: Box<nanomp3::Decoder>,
     /// The frame, followed by a copy of its own header: nanomp3 takes a frame as one only when
     /// it sees the header of the next.
     input: Vec<u8>,
@@ -56,7 +56,7 @@ impl Mp3Decoder {
         Ok(Mp3Decoder {
             params: params.clone(),
             opts: *opts,
-            inner: Box::new(nanomp3_core::Decoder::new()),
+            inner: Box::new(nanomp3::Decoder::new()),
             input: Vec::new(),
             interleaved: vec![0.0; MAX_SAMPLES_PER_FRAME],
             buf: AudioBuffer::default(),
@@ -65,7 +65,7 @@ impl Mp3Decoder {
     }
 
     fn reset_codec(&mut self) {
-        *self.inner = nanomp3_core::Decoder::new();
+        *self.inner = nanomp3::Decoder::new();
     }
 
     fn info(&self) -> &CodecInfo {
