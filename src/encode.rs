@@ -69,7 +69,13 @@ impl Quantizer {
     pub fn quantize(&mut self, input: &[f32], out: &mut Vec<i16>) {
         let start = out.len();
         out.resize(start + input.len(), 0);
-        let dst = &mut out[start..];
+        self.quantize_into(input, &mut out[start..]);
+    }
+
+    /// Converts `input` as [`Quantizer::quantize`] does, into `dst` (as long as `input`): a
+    /// buffer kept from one call to the next is then not filled with zeros every time.
+    pub(crate) fn quantize_into(&mut self, input: &[f32], dst: &mut [i16]) {
+        debug_assert_eq!(input.len(), dst.len());
         let mut chunks = input.chunks_exact(LANES);
         let mut outs = dst.chunks_exact_mut(LANES);
         // Whole groups of LANES samples, written so that the compiler vectorizes them: the
@@ -330,17 +336,26 @@ impl<W: Write + Seek> WavWriter<W> {
                 "too long for a WAV file (over 4 GB)",
             ));
         }
-        self.bytes.clear();
+        // The buffer only grows (filled with zeros once), and its first `len` bytes are
+        // overwritten whole.
+        let len = samples.len() * if self.law.is_some() { 1 } else { 2 };
+        if self.bytes.len() < len {
+            self.bytes.resize(len, 0);
+        }
+        let bytes = &mut self.bytes[..len];
         match self.law {
             None => {
-                self.bytes.resize(samples.len() * 2, 0);
-                for (d, s) in self.bytes.chunks_exact_mut(2).zip(samples) {
-                    d.copy_from_slice(&s.to_le_bytes());
+                for (d, s) in bytes.as_chunks_mut::<2>().0.iter_mut().zip(samples) {
+                    *d = s.to_le_bytes();
                 }
             }
-            Some(law) => self.bytes.extend(samples.iter().map(|&s| law.encode(s))),
+            Some(law) => {
+                for (d, &s) in bytes.iter_mut().zip(samples) {
+                    *d = law.encode(s);
+                }
+            }
         }
-        self.inner.write_all(&self.bytes)?;
+        self.inner.write_all(bytes)?;
         self.samples += samples.len() as u64;
         Ok(())
     }
