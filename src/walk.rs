@@ -103,6 +103,9 @@ pub struct Found {
     pub path: PathBuf,
     /// The safe folder path its output goes to, relative to the output folder.
     pub rel_dir: PathBuf,
+    /// Its canonical path, when the walk knows it without asking the file system again (a
+    /// regular file, not a link, in a folder whose canonical path is known).
+    pub(crate) canonical: Option<PathBuf>,
 }
 
 struct Walker<'a> {
@@ -168,7 +171,8 @@ impl Walker<'_> {
                     Err(_) => self.found.push(Err(Skip::skipped(&path, Notice::BrokenLink))),
                 }
             } else if ft.is_file() {
-                self.file(path, rel_dir);
+                let canonical = canon.as_ref().map(|c| c.join(&name));
+                self.file_known(path, rel_dir, canonical);
             } else {
                 self.found.push(Err(Skip::skipped(&path, Notice::SpecialFile)));
             }
@@ -179,10 +183,14 @@ impl Walker<'_> {
     }
 
     fn file(&mut self, path: PathBuf, rel_dir: &Path) {
+        self.file_known(path, rel_dir, None);
+    }
+
+    fn file_known(&mut self, path: PathBuf, rel_dir: &Path, canonical: Option<PathBuf>) {
         if clearly_not_audio(&path) {
             self.found.push(Err(Skip::skipped(&path, Notice::NotAudioByExtension)));
         } else {
-            self.found.push(Ok(Found { path, rel_dir: rel_dir.to_path_buf() }));
+            self.found.push(Ok(Found { path, rel_dir: rel_dir.to_path_buf(), canonical }));
         }
     }
 }
@@ -207,9 +215,11 @@ pub fn walk(inputs: &[PathBuf], exclude: Option<&Path>) -> Vec<Result<Found, Ski
                 };
                 walker.walk(input, Path::new(&names::safe_component(&name)));
             }
-            Ok(m) if m.is_file() => {
-                found.push(Ok(Found { path: input.clone(), rel_dir: PathBuf::new() }))
-            }
+            Ok(m) if m.is_file() => found.push(Ok(Found {
+                path: input.clone(),
+                rel_dir: PathBuf::new(),
+                canonical: None,
+            })),
             Ok(_) => {
                 // Named on the command line: the person meant it, so it is a failure, not a
                 // silent skip (a script must not read exit 0 as "converted").

@@ -532,8 +532,8 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
         .into_iter()
         .map(|f| match f {
             Err(skip) => Walked::Done(Box::new(Record::from_skip(skip))),
-            Ok(Found { path, rel_dir }) => {
-                let canon = fs::canonicalize(&path).ok();
+            Ok(Found { path, rel_dir, canonical }) => {
+                let canon = canonical.or_else(|| fs::canonicalize(&path).ok());
                 if let Some(c) = &canon
                     && !seen_inputs.insert(c.clone())
                 {
@@ -543,7 +543,10 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path, opts: &ConvertOptions) -> Plan {
                 if let Some(id) = FileId::of(&path) {
                     ids.insert(id);
                 }
-                let own = manifest::input_key(&path)
+                // (The key costs a canonical path per file: not asked for when nothing is kept.)
+                let own = (!kept.is_empty())
+                    .then(|| manifest::input_key(&path))
+                    .flatten()
                     .and_then(|k| kept.get(&k))
                     .and_then(|rels| rels.iter().find(|r| r.parent() == Some(rel_dir.as_path())));
                 if let Some(rel) = own {

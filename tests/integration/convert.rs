@@ -413,6 +413,33 @@ fn the_same_file_twice_is_converted_once() {
 }
 
 #[test]
+fn the_same_file_in_a_folder_and_by_name_is_converted_once() {
+    // The walk knows a walked file's canonical path from its folder's; a file named on the
+    // command line is canonicalized on its own: the two must agree, however the folder is
+    // spelled.
+    let dir = tempdir();
+    let folder = dir.path().join("prompts");
+    fs::create_dir(&folder).unwrap();
+    write_wav(&folder.join("a.wav"), 8000, 1, &tone(8000, 0.05, 300.0));
+    let roundabout = folder.join("..").join("prompts");
+    let by_name = roundabout.join("a.wav");
+    let out = dir.path().join("out");
+    let res = convert(&[
+        folder.as_os_str(),
+        by_name.as_os_str(),
+        roundabout.as_os_str(),
+        os("-o"),
+        out.as_os_str(),
+        os("--json"),
+    ]);
+    assert!(res.status.success());
+    let records = json_lines(&res.stdout);
+    let statuses: Vec<&str> = records.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["converted", "skipped", "skipped"], "{records:?}");
+    assert_eq!(files_under(&out), vec!["prompts/a.wav"]);
+}
+
+#[test]
 fn summary_line_counts_outcomes() {
     let dir = tempdir();
     let good = dir.path().join("good.wav");
