@@ -26,9 +26,9 @@
 //!   only after half a second of CELT-only packets, and the output stays within 90 dB SNR of one
 //!   decoder going through the file (148 dB and more on every file tested; see `decode/ahead.rs`).
 //!
-//! Codecs are symphonia's, except MP3 (`mp3`: nanomp3, faster), Opus (`opus`) and AMR (`amr`),
-//! which symphonia does not decode. Those adapters are crate-private: their signatures are
-//! symphonia's types, which are no part of promptwav's API.
+//! Codecs are symphonia's, except MP3 (`mp3`: nanomp3, faster; our fork of it is `nanomp3`), Opus
+//! (`opus`) and AMR (`amr`), which symphonia does not decode. Those adapters are crate-private:
+//! their signatures are symphonia's types, which are no part of promptwav's API.
 //!
 //! Container readers of our own, for what symphonia's readers do not give: [`riff`] (a WAV's
 //! layout, shared with `check`), `mp4` (MP4 boxes: AAC gapless trims) and `mkv` (Matroska/EBML:
