@@ -1226,11 +1226,7 @@ impl<W: std::io::Write + std::io::Seek> Encoder<W> {
         if self.writer.samples().saturating_add(samples.len() as u64) > self.max_frames {
             return Err(Error::new(dest, Stage::Limits, self.over.clone()));
         }
-        // The buffer only grows (filled with zeros once), and is overwritten whole.
-        if self.pcm.len() < samples.len() {
-            self.pcm.resize(samples.len(), 0);
-        }
-        let pcm = &mut self.pcm[..samples.len()];
+        let pcm = encode::grown(&mut self.pcm, samples.len());
         self.quantizer.quantize_into(samples, pcm);
         self.writer.write(pcm).map_err(|e| write_err(dest, e))?;
         Ok(pcm)

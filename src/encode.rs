@@ -294,6 +294,16 @@ pub fn max_samples(law: Option<G711>) -> u64 {
     if law.is_some() { MAX_G711_SAMPLES } else { MAX_SAMPLES }
 }
 
+/// The first `len` elements of `buf`, a buffer kept from one call to the next and overwritten
+/// whole by the caller: it is grown (and filled with zeros) only when shorter, not cleared and
+/// filled again every time.
+pub(crate) fn grown<T: Copy + Default>(buf: &mut Vec<T>, len: usize) -> &mut [T] {
+    if buf.len() < len {
+        buf.resize(len, T::default());
+    }
+    &mut buf[..len]
+}
+
 /// Writes a mono WAV, 16-bit PCM or G.711: the header ([`pcm16_header`] or [`g711_header`]),
 /// then the samples, coded on the way (two bytes each, or one G.711 code); the sizes (and
 /// G.711's fact count and pad byte) are written by [`WavWriter::finish`].
@@ -322,8 +332,13 @@ impl<W: Write + Seek> WavWriter<W> {
     /// Makes room to write up to `samples` samples at a time without growing the byte buffer
     /// (growing copies it and faults in fresh pages: a cost per file in a batch of short ones).
     pub fn reserve(&mut self, samples: usize) {
-        let bytes = if self.law.is_some() { samples } else { samples * 2 };
+        let bytes = samples * self.bytes_per_sample();
         self.bytes.reserve(bytes.saturating_sub(self.bytes.len()));
+    }
+
+    /// Two bytes a sample for 16-bit PCM, one G.711 code.
+    fn bytes_per_sample(&self) -> usize {
+        if self.law.is_some() { 1 } else { 2 }
     }
 
     /// Appends 16-bit samples (each coded as the nearest G.711 value for a G.711 file). Fails
@@ -336,13 +351,8 @@ impl<W: Write + Seek> WavWriter<W> {
                 "too long for a WAV file (over 4 GB)",
             ));
         }
-        // The buffer only grows (filled with zeros once), and its first `len` bytes are
-        // overwritten whole.
-        let len = samples.len() * if self.law.is_some() { 1 } else { 2 };
-        if self.bytes.len() < len {
-            self.bytes.resize(len, 0);
-        }
-        let bytes = &mut self.bytes[..len];
+        let len = samples.len() * self.bytes_per_sample();
+        let bytes = grown(&mut self.bytes, len);
         match self.law {
             None => {
                 for (d, s) in bytes.as_chunks_mut::<2>().0.iter_mut().zip(samples) {
