@@ -166,13 +166,13 @@ impl Walker<'_> {
                     Ok(m) if m.is_dir() => {
                         self.found.push(Err(Skip::skipped(&path, Notice::LinkToFolder)))
                     }
-                    Ok(m) if m.is_file() => self.file(path, rel_dir),
+                    Ok(m) if m.is_file() => self.file(path, rel_dir, None),
                     Ok(_) => self.found.push(Err(Skip::skipped(&path, Notice::LinkToSpecialFile))),
                     Err(_) => self.found.push(Err(Skip::skipped(&path, Notice::BrokenLink))),
                 }
             } else if ft.is_file() {
                 let canonical = canon.as_ref().map(|c| c.join(&name));
-                self.file_known(path, rel_dir, canonical);
+                self.file(path, rel_dir, canonical);
             } else {
                 self.found.push(Err(Skip::skipped(&path, Notice::SpecialFile)));
             }
@@ -182,11 +182,8 @@ impl Walker<'_> {
         }
     }
 
-    fn file(&mut self, path: PathBuf, rel_dir: &Path) {
-        self.file_known(path, rel_dir, None);
-    }
-
-    fn file_known(&mut self, path: PathBuf, rel_dir: &Path, canonical: Option<PathBuf>) {
+    /// A file found; `canonical` as in [`Found`].
+    fn file(&mut self, path: PathBuf, rel_dir: &Path, canonical: Option<PathBuf>) {
         if clearly_not_audio(&path) {
             self.found.push(Err(Skip::skipped(&path, Notice::NotAudioByExtension)));
         } else {
