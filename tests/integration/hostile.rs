@@ -48,17 +48,17 @@ fn sigkill_at_any_moment_leaves_only_complete_wavs() {
     }
     let out = dir.path().join("out");
     let bin = assert_cmd::cargo::cargo_bin("promptwav");
+    // One command for the timed run and the killed ones, so that they do the same work.
+    let run = || {
+        let mut command = Command::new(&bin);
+        command.args(["convert", "--jobs", "2"]).arg(&inp).arg("-o").arg(&out);
+        command
+    };
     // Kills land in the first half of a run as long as an uninterrupted one, timed first (later
     // rounds find outputs done and end sooner): a fixed range would miss the work of a fast
     // build or machine.
     let started = std::time::Instant::now();
-    let full = Command::new(&bin)
-        .args(["convert", "--jobs", "2"])
-        .arg(&inp)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let full = run().output().unwrap();
     assert!(full.status.success());
     let span_ms = (started.elapsed().as_millis() / 2).max(1) as u32;
     fs::remove_dir_all(&out).unwrap();
@@ -69,15 +69,7 @@ fn sigkill_at_any_moment_leaves_only_complete_wavs() {
         seed ^= seed >> 17;
         seed ^= seed << 5;
         let delay = Duration::from_millis(u64::from(seed % span_ms));
-        let mut child = Command::new(&bin)
-            .args(["convert", "--jobs", "2"])
-            .arg(&inp)
-            .arg("-o")
-            .arg(&out)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = run().stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         std::thread::sleep(delay);
         if child.try_wait().unwrap().is_none() {
             kills += 1;
