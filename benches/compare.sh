@@ -263,13 +263,14 @@ print(f"# {datetime.date.today()} on {os.cpu_count()} cores, {cpu}; median of {s
 print("| case | promptwav wall s | CPU s | RSS MB | ffmpeg wall s | ratio | sox wall s | ratio | decode-only s | decode-only / ffmpeg |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 fmt = lambda v, p=3: "-" if v is None else f"{v:.{p}f}"
+times = lambda a, b: f"{a / b:.3f}x"  # every ratio, to the same three decimals
 for case in cases:
     pw, pwc, pwr = (med(case, "promptwav", i) for i in (0, 1, 2))
     ffw, sxw, dec = med(case, "ffmpeg", 0), med(case, "sox", 0), med(case, "decode-only", 0)
-    ratio = lambda peer: "-" if (peer is None or pw is None) else f"{pw / peer:.3f}x"
+    ratio = lambda peer: "-" if (peer is None or pw is None) else times(pw, peer)
     print(f"| {case} | {fmt(pw)} | {fmt(pwc)} | {fmt(pwr / 1024 if pwr else None, 1)} | {fmt(ffw)} | {ratio(ffw)} | "
           f"{fmt(sxw) if sxw is not None else 'n/a'} | {ratio(sxw)} | {fmt(dec)} | "
-          f"{'-' if dec is None or ffw is None else f'{dec / ffw:.3f}x'} |")
+          f"{'-' if dec is None or ffw is None else times(dec, ffw)} |")
 eat = [c for c in cases if med(c, "eatmydata", 0) is not None]
 if eat:
     print()
@@ -279,7 +280,7 @@ if eat:
     for c in eat:
         pw, ew = med(c, "promptwav", 0), med(c, "eatmydata", 0)
         rate = f"{files[c] / pw:.0f}" if c in files and pw else "-"
-        print(f"| {c} | {fmt(pw)} | {fmt(ew)} | {pw / ew:.3f}x | {fmt(med(c, 'promptwav', 1))} | {fmt(med(c, 'eatmydata', 1))} | {rate} |")
+        print(f"| {c} | {fmt(pw)} | {fmt(ew)} | {times(pw, ew)} | {fmt(med(c, 'promptwav', 1))} | {fmt(med(c, 'eatmydata', 1))} | {rate} |")
 quality = collections.defaultdict(dict)
 for line in open(sys.argv[3]):
     metric, tool, value = line.rstrip("\n").split("\t")
