@@ -32,13 +32,14 @@ use std::collections::VecDeque;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
-use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoderOptions};
+use symphonia::core::audio::{Audio, GenericAudioBufferRef};
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::codecs::registry::AudioDecoderFactoryFn;
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::FormatReader;
 use symphonia::core::packet::Packet;
 
-use super::{Decoded, MAX_IDLE_PACKETS, decode_packet};
+use super::{Decoded, MAX_IDLE_PACKETS, decode_with};
 
 /// What a decoder of a codec needs before the first packet of a segment for its output there to
 /// be exact (or, for Opus, within [`OPUS_MIN_SNR_DB`]): at least `packets` packets, `bytes`
@@ -147,6 +148,9 @@ pub(super) enum Event {
 struct Job {
     warm: Vec<Packet>,
     body: Vec<Packet>,
+    /// The caller's decoder, given with the first job so that the worker does not build
+    /// another (a Vorbis decoder parses its codebooks into 1.3 MB of tables).
+    decoder: Option<Box<dyn AudioDecoder>>,
     /// Decode with a new decoder after the warm-up; otherwise go on with the decoder of the
     /// worker's previous job, which is the segment just before (see [`Ahead::read_segment`]).
     fresh: bool,
@@ -199,13 +203,18 @@ pub(super) struct Ahead {
     reader_done: bool,
     /// Packets of other tracks in a row (reading stops where the caller's idle guard will).
     other_run: u64,
+    /// The caller's decoder, for the first job (codecs whose decoders are reset and reused).
+    first: Option<Box<dyn AudioDecoder>>,
 }
 
 impl Ahead {
-    /// Starts `threads` workers decoding with decoders made by `factory`.
+    /// Starts `threads` workers decoding with decoders made by `factory`; the first of them
+    /// takes `first`, the caller's decoder, if it can be reset and reused (left to the caller
+    /// when the workers do not start).
     pub(super) fn start(
         threads: usize,
         factory: AudioDecoderFactoryFn,
+        first: &mut Option<Box<dyn AudioDecoder>>,
         params: &AudioCodecParameters,
         track_id: u32,
         warm_up: WarmUp,
@@ -246,6 +255,7 @@ impl Ahead {
             restartable_run: 0,
             reader_done: false,
             other_run: 0,
+            first: if reusable { first.take() } else { None },
         })
     }
 
@@ -371,7 +381,7 @@ impl Ahead {
         self.dispatched += 1;
         if let Some(jobs) = self.workers.get(index).and_then(|w| w.jobs.as_ref()) {
             // A worker that is gone is found by `take`.
-            let _ = jobs.send(Job { warm, body, fresh });
+            let _ = jobs.send(Job { warm, body, fresh, decoder: self.first.take() });
         }
     }
 
@@ -430,9 +440,11 @@ fn work(
     done: &SyncSender<Done>,
     spare: &Receiver<Vec<f32>>,
 ) {
-    let mut planes: Vec<Vec<f32>> = Vec::new();
-    let mut kept: Option<Box<dyn symphonia::core::codecs::audio::AudioDecoder>> = None;
-    for job in jobs.iter() {
+    let mut kept: Option<Box<dyn AudioDecoder>> = None;
+    for mut job in jobs.iter() {
+        if let Some(decoder) = job.decoder.take() {
+            kept = Some(decoder);
+        }
         let mut samples = spare.try_recv().unwrap_or_default();
         samples.clear();
         let mut out = Done { pieces: VecDeque::with_capacity(job.body.len()), samples };
@@ -450,18 +462,19 @@ fn work(
         match decoder {
             Ok(mut decoder) => {
                 for packet in &job.warm {
-                    let _ = decode_packet(decoder.as_mut(), packet, &mut planes);
+                    let _ = decode_with(decoder.as_mut(), packet, |_| {});
                 }
                 for packet in &job.body {
-                    let decoded = decode_packet(decoder.as_mut(), packet, &mut planes);
+                    // The planes go one after the other straight from the decoder's buffer.
                     let offset = out.samples.len();
-                    let (channels, frames) = match decoded {
-                        Decoded::Audio { frames, .. } => (planes.len(), frames),
-                        _ => (0, 0),
+                    let mut channels = 0;
+                    let decoded = decode_with(decoder.as_mut(), packet, |buf| {
+                        channels = append_planes(buf, &mut out.samples);
+                    });
+                    let frames = match decoded {
+                        Decoded::Audio { frames, .. } => frames,
+                        _ => 0,
                     };
-                    for plane in planes.iter().take(channels) {
-                        out.samples.extend_from_slice(plane.get(..frames).unwrap_or(plane));
-                    }
                     out.pieces.push_back(Piece { decoded, offset, channels, frames });
                 }
                 kept = Some(decoder);
@@ -481,6 +494,24 @@ fn work(
             return;
         }
     }
+}
+
+/// Appends the planes of `buf` to `samples`, one after the other, as f32; returns how many.
+fn append_planes(buf: &GenericAudioBufferRef<'_>, samples: &mut Vec<f32>) -> usize {
+    let channels = buf.num_planes();
+    if let GenericAudioBufferRef::F32(buf) = buf {
+        // Most decoders give f32: no conversion, and no zeroing before the copy.
+        for plane in buf.iter_planes() {
+            samples.extend_from_slice(plane);
+        }
+    } else {
+        let start = samples.len();
+        samples.resize(start + channels * buf.frames(), 0.0);
+        let mut planes: Vec<&mut [f32]> =
+            samples[start..].chunks_exact_mut(buf.frames().max(1)).collect();
+        buf.copy_to_slice_planar::<f32, _>(&mut planes);
+    }
+    channels
 }
 
 #[cfg(test)]
@@ -659,6 +690,7 @@ mod tests {
                 d.ahead = super::Ahead::start(
                     2,
                     registered.factory,
+                    &mut d.decoder,
                     &d.params,
                     d.track_id,
                     warm_up,

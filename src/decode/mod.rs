@@ -121,7 +121,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use symphonia::core::audio::{Channels, Position};
+use symphonia::core::audio::{Channels, GenericAudioBufferRef, Position};
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::codecs::registry::CodecRegistry;
@@ -686,6 +686,7 @@ impl Decoder {
         self.ahead = ahead::Ahead::start(
             threads,
             registered.factory,
+            &mut self.decoder,
             &self.params,
             self.track_id,
             warm_up,
@@ -1100,6 +1101,16 @@ fn decode_packet(
     packet: &Packet,
     planes: &mut Vec<Vec<f32>>,
 ) -> Decoded {
+    decode_with(decoder, packet, |buf| buf.copy_to_vecs_planar::<f32>(planes))
+}
+
+/// Decodes `packet` and hands its audio (at least one frame) to `store`, which copies it out
+/// of the decoder's buffer, or not at all: a decoder warming up throws its output away.
+fn decode_with(
+    decoder: &mut dyn AudioDecoder,
+    packet: &Packet,
+    store: impl FnOnce(&GenericAudioBufferRef<'_>),
+) -> Decoded {
     match decoder.decode(packet) {
         Ok(buf) => {
             let frames = buf.frames();
@@ -1108,7 +1119,7 @@ fn decode_packet(
             }
             let rate = buf.spec().rate();
             let speakers = speakers_of(buf.spec().channels());
-            buf.copy_to_vecs_planar::<f32>(planes);
+            store(&buf);
             Decoded::Audio { frames, rate, speakers }
         }
         Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => Decoded::Bad,
