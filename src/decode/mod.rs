@@ -183,8 +183,9 @@ pub struct DecodeStats {
 pub struct Decoder {
     path: std::path::PathBuf,
     reader: Box<dyn FormatReader>,
-    /// The decoder of this thread; dropped when workers decode ahead (a Vorbis decoder holds
-    /// 1.5 MB of codebook tables).
+    /// The decoder of this thread; when workers decode ahead, handed to the first of them (a
+    /// codec whose decoders are reset and reused) or dropped (a Vorbis decoder holds 1.3 MB of
+    /// codebook tables).
     decoder: Option<Box<dyn AudioDecoder>>,
     /// The codec parameters, for more decoders of the same track (see [`Decoder::decode_ahead`]).
     params: AudioCodecParameters,
