@@ -1259,8 +1259,7 @@ fn run_inline<W: std::io::Write + std::io::Seek>(
         }
         mono.clear();
         let (planes, speakers, frames) = (chunk.planes, chunk.speakers, chunk.frames);
-        clips.push_planar(planes, frames);
-        mix::to_mono_as(planes, speakers, frames, downmix, &mut mono, &mut invalid);
+        mix::count_and_mix(&mut clips, planes, speakers, frames, downmix, &mut mono, &mut invalid);
         resampler.push(&mono, &mut resampled);
         if resampled.len() >= WRITE_BATCH {
             encoder.write(&resampled, dest)?;
@@ -1309,8 +1308,15 @@ fn run_pipelined<W: std::io::Write + std::io::Seek + Send>(
                     Ok(Some(chunk)) => {
                         let (planes, speakers, frames) =
                             (chunk.planes, chunk.speakers, chunk.frames);
-                        clips.push_planar(planes, frames);
-                        mix::to_mono_as(planes, speakers, frames, downmix, &mut mono, &mut invalid);
+                        mix::count_and_mix(
+                            &mut clips,
+                            planes,
+                            speakers,
+                            frames,
+                            downmix,
+                            &mut mono,
+                            &mut invalid,
+                        );
                         if mono.len() < DECODE_BATCH {
                             continue;
                         }
