@@ -414,6 +414,13 @@ impl OpusDecoder {
                 return Err(SymError::DecodeError("opus: missing audio plane"));
             };
             match self.source_of.get(out_ch).copied().flatten() {
+                // Stereo, the usual case, by whole frames: no bounds check per sample.
+                Some(src) if stride == 2 && src < 2 => {
+                    let (frames, _) = self.interleaved.as_chunks::<2>();
+                    for (dst, frame) in plane.iter_mut().zip(frames) {
+                        *dst = frame[src];
+                    }
+                }
                 Some(src) => {
                     for (dst, frame) in plane.iter_mut().zip(self.interleaved.chunks_exact(stride))
                     {
