@@ -97,6 +97,14 @@ pub struct Invalid {
 }
 
 impl Invalid {
+    /// Makes room for `channels` and counts `frames` more frames looked at.
+    fn begin(&mut self, channels: usize, frames: usize) {
+        if self.per_channel.len() < channels {
+            self.per_channel.resize(channels, 0);
+        }
+        self.frames += frames as u64;
+    }
+
     /// All invalid samples found.
     pub fn total(&self) -> u64 {
         self.per_channel.iter().sum()
@@ -165,10 +173,7 @@ pub fn to_mono_as(
     out: &mut Vec<f32>,
     invalid: &mut Invalid,
 ) {
-    if invalid.per_channel.len() < planes.len() {
-        invalid.per_channel.resize(planes.len(), 0);
-    }
-    invalid.frames += frames as u64;
+    invalid.begin(planes.len(), frames);
     // The common case, every sample finite, costs one scan; only a channel that has invalid
     // samples is copied and cleaned.
     let mut cleaned: Option<Vec<Vec<f32>>> = None;
@@ -225,10 +230,7 @@ pub fn count_and_mix(
             stats.push_pairs_as::<true>(left, right);
         }
         out.extend(left.iter().zip(right).map(|(l, r)| (l + r) * 0.5));
-        if invalid.per_channel.len() < 2 {
-            invalid.per_channel.resize(2, 0);
-        }
-        invalid.frames += frames as u64;
+        invalid.begin(2, frames);
         return;
     }
     clips.push_planar(planes, frames);
