@@ -229,7 +229,7 @@ pub fn count_and_mix(
         if let Some(stats) = clips.channels.as_mut() {
             stats.push_pairs_as::<true>(left, right);
         }
-        out.extend(left.iter().zip(right).map(|(l, r)| (l + r) * 0.5));
+        mix_into(planes, speakers, frames, out);
         invalid.begin(2, frames);
         return;
     }
